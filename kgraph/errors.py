@@ -1,0 +1,25 @@
+"""One exception family, so the CLI and the app can turn any of them into a one-line message."""
+
+from __future__ import annotations
+
+__all__ = ["KgraphError", "InputError", "QueryError", "StoreError", "ExportError"]
+
+
+class KgraphError(Exception):
+    """Base class: a user-facing problem whose message names the file, argument or query."""
+
+
+class InputError(KgraphError):
+    """A source path, page or argument that cannot be used."""
+
+
+class QueryError(KgraphError):
+    """A SPARQL query that cannot be parsed, is refused, or fails."""
+
+
+class StoreError(KgraphError):
+    """A store that is missing, locked or unreadable."""
+
+
+class ExportError(KgraphError):
+    """An unknown export format or an output that cannot be written."""

@@ -1,0 +1,44 @@
+"""Chapter timestamps: every form the pages use, to (seconds, title).
+
+Seen forms: `03:15 ❙ Title<br>`, `1:02:03 | Title`, `•  (03:23) - Title`, `[12:30] Title`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kgraph.extract.links import strip_markup
+from kgraph.model import Chapter
+
+__all__ = ["find_chapters", "to_seconds"]
+
+_STAMP = re.compile(
+    r"^\s*(?:[-*+•]\s*)?[\(\[]?(?P<t>(?:\d{1,2}:)?\d{1,2}:\d{2})[\)\]]?\s*"
+    r"(?:[❙|｜\-–—:•·]\s*)?(?P<title>\S.*)$"
+)
+_SEP_REQUIRED = re.compile(r"^\s*(?:[-*+•]\s*)?(?:[\(\[](?:\d{1,2}:)?\d{1,2}:\d{2}[\)\]]|(?:\d{1,2}:)?\d{1,2}:\d{2}\s*[❙|｜\-–—•·])")
+
+
+def to_seconds(stamp: str) -> int:
+    """'1:02:03' -> 3723, '03:15' -> 195."""
+    total = 0
+    for part in stamp.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def find_chapters(body: str) -> tuple[Chapter, ...]:
+    """Chapters in page order; a line counts when a timestamp starts it and a title follows."""
+    chapters: list[Chapter] = []
+    for raw in re.split(r"\n|<br\s*/?>", body, flags=re.I):
+        line = strip_markup(raw)
+        if not _SEP_REQUIRED.match(line):
+            continue
+        m = _STAMP.match(line)
+        if not m:
+            continue
+        title = m.group("title").strip(" ❙|-–—")
+        if not title or re.match(r"^\d", title) and ":" in title[:6]:
+            continue
+        chapters.append(Chapter(start=to_seconds(m.group("t")), title=title))
+    return tuple(chapters)

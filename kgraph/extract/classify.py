@@ -1,0 +1,212 @@
+"""What a link points at: a paper, dataset, code, video, news article, blog post, page...
+
+The URL decides where it can (arXiv, DOI, GitHub...); where it cannot, the page's own words
+decide ("[Preprint]", "Reuters [article]", "[video]"). The name comes from the line, not from a
+generic anchor word: "ICLR [paper](…) - The Lottery Ticket Hypothesis" names the paper
+"The Lottery Ticket Hypothesis" with venue ICLR.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from kgraph.extract.orgs import OrgTable
+from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of
+from kgraph.model import Link, Organization, Work
+
+__all__ = ["classify", "KINDS", "is_generic_anchor"]
+
+KINDS = ("paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page", "episode")
+
+PAPER_HOSTS = (
+    "arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.neurips.cc",
+    "papers.nips.cc", "neurips.cc", "proceedings.mlr.press", "jmlr.org", "dl.acm.org", "ieeexplore.ieee.org",
+    "link.springer.com", "nature.com", "science.org", "sciencemag.org", "papers.ssrn.com", "ssrn.com",
+    "biorxiv.org", "medrxiv.org", "doi.org", "semanticscholar.org", "ncbi.nlm.nih.gov", "pubmed.ncbi.nlm.nih.gov",
+    "sciencedirect.com", "ojs.aaai.org", "aaai.org", "ijcai.org", "openaccess.thecvf.com", "pnas.org",
+    "journals.plos.org", "cell.com", "onlinelibrary.wiley.com", "tandfonline.com", "journals.sagepub.com",
+    "academic.oup.com", "philpapers.org", "researchgate.net", "iopscience.iop.org", "mdpi.com", "frontiersin.org",
+    "cambridge.org", "jstor.org", "psycnet.apa.org", "hal.science", "osf.io", "escholarship.org", "plos.org",
+    "royalsocietypublishing.org", "annualreviews.org", "arxiv-export-lb.library.cornell.edu", "jair.org",
+    "transformer-circuits.pub", "distill.pub", "aisel.aisnet.org", "dl.gi.de", "papers.cool",
+)
+DATASET_HOSTS = ("kaggle.com/datasets", "huggingface.co/datasets", "paperswithcode.com/dataset",
+                 "archive.ics.uci.edu", "data.gov", "zenodo.org", "datasetsearch.research.google.com",
+                 "catalog.data.gov", "ourworldindata.org/grapher")
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co",
+              "pypi.org/project", "colab.research.google.com", "sourceforge.net")
+VIDEO_HOSTS = ("youtube.com", "vimeo.com", "ted.com/talks", "tiktok.com", "twitch.tv", "dailymotion.com",
+               "loom.com", "youtube-nocookie.com", "c-span.org/video")
+BLOG_HOSTS = ("substack.com", "medium.com", "lesswrong.com", "alignmentforum.org", "forum.effectivealtruism.org",
+              "blogspot.com", "wordpress.com", "ghost.io", "greaterwrong.com", "mirror.xyz", "hashnode.dev",
+              "bearblog.dev", "astralcodexten.com", "marginalrevolution.com", "garymarcus.substack.com")
+SOCIAL_HOSTS = ("x.com", "twitter.com", "bsky.app", "mastodon.social", "threads.net", "linkedin.com/posts",
+                "linkedin.com/feed", "reddit.com", "facebook.com", "instagram.com", "news.ycombinator.com")
+NEWS_KINDS = ("news",)
+
+# Anchor words that say what a link is rather than naming it.
+KIND_WORDS = {
+    "paper": "paper", "papers": "paper", "preprint": "paper", "pre-print": "paper", "publication": "paper",
+    "study": "paper", "arxiv": "paper", "journal article": "paper", "conference paper": "paper",
+    "working paper": "paper", "thesis": "paper", "dissertation": "paper", "pdf": "",
+    "dataset": "dataset", "data": "dataset", "data set": "dataset", "benchmark": "dataset",
+    "code": "code", "repo": "code", "repository": "code", "github": "code", "library": "code", "tool": "code",
+    "video": "video", "talk": "video", "lecture": "video", "livestream": "video", "clip": "video",
+    "interview": "", "podcast": "", "episode": "",
+    "article": "", "news": "news", "news article": "news", "op-ed": "news", "opinion": "news", "column": "news",
+    "blog": "blog", "blogpost": "blog", "blog post": "blog", "post": "blog", "newsletter": "blog",
+    "essay": "blog", "substack": "blog", "thread": "social", "tweet": "social", "skeet": "social",
+    "website": "page", "site": "page", "homepage": "page", "page": "page", "webpage": "page", "report": "page",
+    "press release": "page", "announcement": "page", "statement": "page", "letter": "page",
+    "open letter": "page", "speech": "page", "testimony": "page", "bill": "page", "law": "page",
+    "policy": "page", "guide": "page", "documentation": "page", "docs": "page", "wiki": "wikipedia",
+    "projects": "page", "project": "page", "transcript": "page", "slides": "page", "book": "page",
+    "link": "", "here": "", "this": "", "source": "", "summary": "", "entry": "", "groups finder": "page",
+    "system card": "page", "model card": "page", "leaderboard": "page", "course": "page", "event": "page",
+    "explainer": "page", "survey": "paper", "poll": "page", "petition": "page", "job posting": "page",
+}
+VENUES = {
+    "iclr", "neurips", "nips", "icml", "acl", "emnlp", "naacl", "aaai", "ijcai", "cvpr", "iccv", "eccv", "facct",
+    "aies", "colm", "tmlr", "jmlr", "uai", "aistats", "corl", "kdd", "www", "chi", "iaseai", "sigir", "coling",
+    "nature", "science", "pnas", "preprint", "arxiv", "workshop", "eacl", "findings", "interspeech", "icra",
+}
+
+
+def is_generic_anchor(text: str) -> bool:
+    """True when the anchor only says what kind of thing a link is ('paper', 'ICLR', 'here')."""
+    t = text.strip().lower().strip("[]().:")
+    if not t or t in KIND_WORDS or t.startswith(("http://", "https://")):
+        return True
+    words = t.replace("/", " ").split()
+    return all(w in VENUES or re.fullmatch(r"\d{4}", w) or w in KIND_WORDS for w in words) and len(words) <= 3
+
+
+def _matches(host: str, path: str, patterns: tuple[str, ...]) -> bool:
+    full = host + path
+    for p in patterns:
+        if "/" in p:
+            if full.startswith(p):
+                return True
+        elif host == p or host.endswith("." + p):
+            return True
+    return False
+
+
+def kind_from_url(url: str) -> str:
+    """The kind a URL alone implies, '' when it does not say."""
+    host, path = host_of(url), urlsplit(url).path
+    if arxiv_id(url) or doi_of(url):
+        return "paper"
+    if _matches(host, path, DATASET_HOSTS):
+        return "dataset"
+    if host.endswith("wikipedia.org"):
+        return "wikipedia"
+    if _matches(host, path, VIDEO_HOSTS):
+        return "video"
+    if _matches(host, path, PAPER_HOSTS):
+        return "paper"
+    if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org"):
+        return "code" if len([p for p in path.split("/") if p]) >= 2 else "page"
+    if host == "huggingface.co":
+        segs = [p for p in path.split("/") if p]
+        return "code" if len(segs) == 2 and segs[0] not in ("blog", "docs", "papers", "spaces", "learn") else (
+            "paper" if segs[:1] == ["papers"] else "blog" if segs[:1] == ["blog"] else "page")
+    if _matches(host, path, CODE_HOSTS):
+        return "code"
+    if _matches(host, path, SOCIAL_HOSTS):
+        return "social"
+    if _matches(host, path, BLOG_HOSTS) or re.search(r"(^|\.)blog\.|/blog/|/posts?/", host + path):
+        return "blog"
+    return ""
+
+
+def kind_from_words(link: Link) -> str:
+    """The kind the page's words give the link: its anchor or the word that follows it."""
+    t = link.text.strip().lower().strip("[]().:")
+    if t in KIND_WORDS and KIND_WORDS[t]:
+        return KIND_WORDS[t]
+    words = t.split()
+    for w in words[::-1]:
+        if KIND_WORDS.get(w):
+            return KIND_WORDS[w]
+    if any(w in ("preprint", "paper") for w in re.findall(r"\w+", (link.lead + " " + link.tail).lower())[:4]):
+        return "paper"
+    return ""
+
+
+def work_name(link: Link, url: str) -> tuple[str, str]:
+    """(name, venue) for a link: the line's title when the anchor is only a kind or venue word."""
+    anchor = link.text.strip()
+    venue = ""
+    generic = is_generic_anchor(anchor)
+    if generic:
+        words = [w for w in re.findall(r"[\w-]+", anchor.lower()) if w in VENUES]
+        venue = anchor if words else ""
+    tail = re.sub(r"^\s*[-–—:|]\s*", "", link.tail).strip() if re.match(r"^\s*[-–—:|]", link.tail) else ""
+    tail = tail.strip(" \"'“”")
+    lead = link.lead.strip()
+    if generic:
+        lead_venue = lead.split()[-1] if lead.split() else ""
+        if lead_venue.lower() in VENUES and not venue:
+            venue = lead_venue
+        if tail:
+            return tail, venue
+        if link.context and link.context != anchor and len(link.context) <= 300:
+            return link.context, venue
+        return url, venue
+    return anchor, venue
+
+
+def publisher_name(link: Link, kind: str) -> str:
+    """The organization a line names before a kind word: 'Reuters' in 'Reuters [article](...)'."""
+    if not is_generic_anchor(link.text) or not link.lead:
+        return ""
+    lead = re.sub(r"['’]s$", "", link.lead.strip().rstrip(":,-–— ")).strip()
+    tokens = lead.split()
+    if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
+        return ""
+    last = tokens[-1].lower()
+    if last in KIND_WORDS or last in VENUES or last in ("and", "or", "the", "a", "an", "+", "of"):
+        return ""
+    return lead
+
+
+_PUBLISHER = re.compile(r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$")
+
+
+def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, str]:
+    """(work, its publisher if known, the publisher name as the page wrote it) for a link."""
+    canon = canonical_url(url)
+    kind = kind_from_url(canon)
+    words_kind = kind_from_words(link)
+    host, path = host_of(canon), urlsplit(canon).path
+    owner = orgs.find_url(host, path)
+    if not kind:
+        if owner is not None and owner.kind == "news":
+            kind = "news"
+        elif words_kind:
+            kind = words_kind
+        elif path.lower().endswith(".pdf") and re.search(r"paper|preprint|proceedings|journal", link.context, re.I):
+            kind = "paper"
+        else:
+            kind = "page"
+    elif kind == "blog" and words_kind == "paper":
+        kind = "paper"
+    name, venue = work_name(link, canon)
+    ident = ""
+    if aid := arxiv_id(canon):
+        ident, key = f"arXiv:{aid}", f"arxiv:{aid}"
+    elif doi := doi_of(canon):
+        ident, key = f"doi:{doi}", f"doi:{doi}"
+    else:
+        key = canon
+    said = publisher_name(link, kind)
+    publisher = orgs.find_name(said) if said else None
+    if publisher is None and owner is not None and owner.kind not in ("company",) or (
+        owner is not None and owner.kind == "news"
+    ):
+        publisher = publisher or owner
+    work = Work(key=key, url=canon, kind=kind, name=name, identifier=ident,
+                publisher=publisher.key if publisher else "", venue=venue)
+    return work, publisher, said if publisher is None else ""

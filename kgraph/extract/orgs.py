@@ -1,0 +1,106 @@
+"""Organizations: a curated table (data, not code) plus the names pages give publishers.
+
+The table ships as kgraph/data/organizations.csv (name, kind, domains, aliases, match_text);
+users add their own with `kgraph build --orgs FILE`, rows of the same columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from kgraph.errors import InputError
+from kgraph.extract.people import slug
+from kgraph.model import Organization
+
+__all__ = ["OrgTable", "load_org_table"]
+
+
+@dataclass
+class OrgTable:
+    """Look-ups from domain, name or alias to one Organization."""
+
+    by_key: dict[str, Organization] = field(default_factory=dict)
+    by_alias: dict[str, str] = field(default_factory=dict)  # lower-case alias -> key
+    by_domain: dict[str, str] = field(default_factory=dict)  # domain (and path prefix) -> key
+    text_pattern: re.Pattern | None = None
+    _text_names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (),
+            match_text: bool = True) -> None:
+        key = slug(name)
+        url = f"https://{domains[0]}" if domains else ""
+        self.by_key[key] = Organization(name=name, key=key, url=url, kind=kind)
+        for alias in [name, *aliases]:
+            self.by_alias[alias.lower()] = key
+            if match_text and len(alias) > 1:
+                self._text_names[alias] = key
+        for d in domains:
+            self.by_domain[d.lower()] = key
+        self.text_pattern = None
+
+    def find_name(self, text: str) -> Organization | None:
+        """The organization a name or alias refers to ('NY Times', "Anthropic's"), or None."""
+        t = re.sub(r"['’]s$", "", text.strip()).lower()
+        t = re.sub(r"^the\s+", "", t) if t not in self.by_alias else t
+        key = self.by_alias.get(t) or self.by_alias.get("the " + t)
+        return self.by_key[key] if key else None
+
+    def find_url(self, host: str, path: str = "") -> Organization | None:
+        """The organization that owns a host (longest matching domain suffix, path-aware)."""
+        host = host.lower()
+        candidates = [f"{host}{path}"[: len(f"{host}{path}")]]
+        parts = host.split(".")
+        candidates += [".".join(parts[i:]) for i in range(len(parts) - 1)]
+        for c in candidates:
+            for d, key in self.by_domain.items():
+                if "/" in d and c.startswith(d):
+                    return self.by_key[key]
+            if c in self.by_domain:
+                return self.by_key[self.by_domain[c]]
+        return None
+
+    def mentioned_in(self, text: str) -> list[Organization]:
+        """Organizations whose name or alias appears in text as whole words (case as written)."""
+        if self.text_pattern is None:
+            names = sorted(self._text_names, key=len, reverse=True)
+            if not names:
+                return []
+            self.text_pattern = re.compile(
+                r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
+            )
+        found: dict[str, Organization] = {}
+        for m in self.text_pattern.finditer(text):
+            key = self._text_names[m.group(1)]
+            found.setdefault(key, self.by_key[key])
+        return list(found.values())
+
+
+def load_org_table(extra: list[str | Path] = ()) -> OrgTable:
+    """The bundled table, then each extra CSV in order (later rows override earlier ones)."""
+    table = OrgTable()
+    bundled = resources.files("kgraph").joinpath("data/organizations.csv")
+    _read_rows(table, bundled.read_text(encoding="utf-8"), "organizations.csv")
+    for path in extra:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise InputError(f"{path}: cannot read organizations table: {e.strerror or e}") from None
+        _read_rows(table, text, str(path))
+    return table
+
+
+def _read_rows(table: OrgTable, text: str, source: str) -> None:
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "name" not in reader.fieldnames:
+        raise InputError(f"{source}: an organizations table needs a header with at least 'name'")
+    for n, row in enumerate(reader, start=2):
+        name = (row.get("name") or "").strip()
+        if not name:
+            raise InputError(f"{source}, line {n}: empty name")
+        split = lambda v: [x.strip() for x in (v or "").split("|") if x.strip()]  # noqa: E731
+        table.add(name, (row.get("kind") or "").strip(), split(row.get("domains")), split(row.get("aliases")),
+                  (row.get("match_text") or "yes").strip().lower() != "no")

@@ -1,0 +1,79 @@
+"""People: guests named in titles and summaries, hosts from author and show pages.
+
+Names are normalised once (no honorifics, no possessive, single spaces) and keyed by slug, so
+"Dr. Peter Park" in a title and "Peter Park's" in a body are one node across the site.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["clean_name", "person_key", "slug", "guests_from_title", "looks_like_name", "HONORIFICS"]
+
+HONORIFICS = re.compile(
+    r"^(?:(?:dr|prof|professor|mr|mrs|ms|mx|sir|dame|rev|hon|st)\.?\s+)+", re.I
+)
+_SUFFIX = re.compile(r",?\s+(?:phd|ph\.d\.|md|jr\.?|sr\.?|esq\.?)$", re.I)
+_TITLE_GUESTS = re.compile(
+    r"(?:\s|^)(?:w/|with|ft\.?|feat\.?|featuring)\s+(?P<names>.+?)\s*(?:\(\s*\d+\s*\)|\[\s*\d+\s*\])?\s*$", re.I
+)
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|van|von|der|den|la|le|du|di|del|bin|al|ter)$", re.U)
+
+
+def slug(text: str) -> str:
+    """ASCII slug, stable across machines: 'Renée Good' -> 'renee-good'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def clean_name(name: str) -> str:
+    """'Dr. Jane  Doe's' -> 'Jane Doe'."""
+    name = re.sub(r"\s+", " ", name).strip(" \t\"'“”‘’,;:()")
+    name = HONORIFICS.sub("", name)
+    name = _SUFFIX.sub("", name)
+    name = re.sub(r"['’]s$", "", name)
+    return name.strip(" .,")
+
+
+def person_key(name: str) -> str:
+    return slug(clean_name(name))
+
+
+def looks_like_name(text: str, allow_single: bool = False) -> bool:
+    """Capitalised words, 1-5 of them, no digits: a plausible person (or channel) name."""
+    tokens = text.split()
+    if not tokens or len(tokens) > 5 or any(ch.isdigit() for ch in text):
+        return False
+    if len(tokens) == 1 and not allow_single:
+        return False
+    return all(_NAME_TOKEN.match(t) for t in tokens) and tokens[0][0].isupper()
+
+
+def guests_from_title(title: str) -> list[str]:
+    """Guest names from titles like 'Topic w/ Dr. Jane Doe & John Roe (2)'.
+
+    'w/' introduces guests even when a single word follows (a channel name); 'with' needs
+    something that looks like a full name, so 'Playing with Fire' names nobody.
+    """
+    m = _TITLE_GUESTS.search(title)
+    if not m:
+        return []
+    explicit = m.group(0).strip().lower().startswith(("w/", "ft", "feat"))
+    honorific = bool(HONORIFICS.match(m.group("names")))
+    parts = [clean_name(p) for p in re.split(r"\s*(?:,|&|\band\b|\+)\s*", m.group("names")) if p.strip()]
+    names = [p for p in parts if looks_like_name(p, allow_single=explicit or honorific)]
+    if len(names) != len(parts):
+        return []
+    return _share_surname(names)
+
+
+def _share_surname(names: list[str]) -> list[str]:
+    """'Tristan & Felix de Simone' -> Tristan de Simone, Felix de Simone."""
+    if len(names) < 2:
+        return names
+    last = names[-1].split()
+    if len(last) < 2:
+        return names
+    surname = " ".join(last[1:])
+    return [f"{n} {surname}" if len(n.split()) == 1 else n for n in names[:-1]] + [names[-1]]

@@ -1,0 +1,373 @@
+"""From pages to one deduplicated Corpus: shows, episodes, people, organizations, works.
+
+Two passes: first the site's directory (show pages, author pages: who exists and who hosts
+what), then every episode and post, whose facts are merged by key so that one real-world
+thing is one record across all pages and sites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from kgraph.extract.chapters import find_chapters
+from kgraph.extract.classify import classify
+from kgraph.extract.links import find_links, strip_markup
+from kgraph.extract.orgs import OrgTable
+from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, person_key, slug
+from kgraph.extract.urls import canonical_url, host_of, resolve
+from kgraph.ingest.hugo import publish_status
+from kgraph.model import Citation, Corpus, Episode, Organization, Page, Person, Show, Skipped, Work
+
+__all__ = ["extract", "page_url", "Directory"]
+
+KIND_RANK = {k: i for i, k in enumerate(
+    ("episode", "paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page"))}
+_TRANSISTOR = re.compile(r"\{\{<\s*transistor\s+src=\"([^\"]+)\"", re.I)
+_RECORDED = re.compile(r"RECORDED\s+(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})", re.I)
+_AFFIL = re.compile(
+    r"(?:,\s*(?:an?|the)\s+[^,.;]{0,80}?\s+(?:at|of|with|from)\s+|\s+(?:from|of|at)\s+)"
+    r"(?P<org>(?:the\s+)?[A-Z][\w.&'’\-]*(?:\s+(?:of|for|and|on|in|the|&|[A-Z][\w.&'’\-]*))*)"
+)
+
+
+@dataclass
+class Directory:
+    """Who and what a site's list pages declare: shows, people, and show author aliases."""
+
+    shows: dict[str, Show] = field(default_factory=dict)
+    show_by_path: dict[str, str] = field(default_factory=dict)  # first url segment -> show key
+    show_authors: dict[str, str] = field(default_factory=dict)  # author slug -> show key
+    people: dict[str, Person] = field(default_factory=dict)
+    author_people: dict[str, str] = field(default_factory=dict)  # author slug -> person key
+    episode_urls: dict[str, list[str]] = field(default_factory=dict)  # canonical page URL -> episode keys
+
+
+def page_url(page: Page) -> str:
+    """The page's absolute URL: baseURL + front matter url, or Hugo's default path."""
+    url = page.meta.get("url")
+    if isinstance(url, str) and url.strip():
+        path = "/" + url.strip().lstrip("/")
+    else:
+        slugged = page.meta.get("slug")
+        rel = re.sub(r"(/?(_?index))?\.md$", "", page.rel)
+        if isinstance(slugged, str) and slugged.strip():
+            rel = "/".join([*rel.split("/")[:-1], slugged.strip()])
+        path = "/" + rel.strip("/") + "/"
+    if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        path += "/"
+    return resolve(path, page.site.base_url) or page.site.base_url
+
+
+def _first_segment(url: str) -> str:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    parts = [p for p in path.split("/") if p]
+    return parts[0].lower() if parts else ""
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    return []
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        m = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", value)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _text(value: object) -> str:
+    """All strings inside a front matter value, joined (show pages keep their text in blocks)."""
+    if isinstance(value, dict):
+        return " ".join(_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    return value if isinstance(value, str) else ""
+
+
+def build_directory(pages: list[Page]) -> Directory:
+    d = Directory()
+    for page in pages:
+        if page.kind == "show":
+            url = page_url(page)
+            key = _first_segment(url) or slug(page.rel.split("/")[1])
+            title = clean_name(str(page.meta.get("title") or key))
+            d.shows[key] = Show(name=title, key=key, url=url, description=str(page.meta.get("summary") or ""))
+            d.show_by_path[key] = key
+    for page in pages:
+        if page.kind != "author":
+            continue
+        author = page.rel.split("/")[1]
+        title = str(page.meta.get("title") or "").strip()
+        groups = [g.lower() for g in _as_list(page.meta.get("user_groups"))]
+        if "show" in groups or "shows" in groups:
+            key = _first_segment(page_url(page)) or slug(title)
+            if key not in d.shows:
+                d.shows[key] = Show(name=title or key, key=key, url=page.site.base_url + key + "/")
+                d.show_by_path[key] = key
+            d.show_authors[author] = key
+            if title and not d.shows[key].description:
+                d.shows[key] = replace(d.shows[key], description=str(page.meta.get("role") or ""))
+        elif looks_like_name(clean_name(title)):
+            person = Person(name=clean_name(title), key=person_key(title), url=page_url(page),
+                            role=str(page.meta.get("role") or ""))
+            d.people[person.key] = person
+            d.author_people[author] = person.key
+    _assign_hosts(d, pages)
+    return d
+
+
+def _assign_hosts(d: Directory, pages: list[Page]) -> None:
+    """A person hosts a show when their author page links to it or the show page names them."""
+    hosts: dict[str, list[str]] = defaultdict(list)
+    by_author = {p.rel.split("/")[1]: p for p in pages if p.kind == "author"}
+    for author, pkey in d.author_people.items():
+        page = by_author[author]
+        for link in find_links(page.body):
+            target = resolve(link.url, page_url(page))
+            if target and host_of(target) == host_of(page.site.base_url):
+                show = d.show_by_path.get(_first_segment(target))
+                if show and pkey not in hosts[show]:
+                    hosts[show].append(pkey)
+    for page in pages:
+        if page.kind != "show":
+            continue
+        show = _first_segment(page_url(page))
+        text = strip_markup(_text(page.meta) + " " + page.body)
+        for pkey, person in d.people.items():
+            if re.search(r"\b" + re.escape(person.name) + r"\b", text) and pkey not in hosts[show]:
+                hosts[show].append(pkey)
+    for show, people in hosts.items():
+        if show in d.shows:
+            d.shows[show] = replace(d.shows[show], hosts=tuple(sorted(people)))
+
+
+@dataclass
+class PageFacts:
+    """What one page says; merged across pages by extract()."""
+
+    episode: Episode
+    people: list[Person] = field(default_factory=list)
+    organizations: list[Organization] = field(default_factory=list)
+    works: list[Work] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
+def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
+    meta = page.meta
+    url = page_url(page)
+    title = re.sub(r"\s+", " ", str(meta.get("title") or "")).strip()
+    summary = str(meta.get("summary") or meta.get("description") or "").strip()
+    authors = _as_list(meta.get("authors"))
+    show = d.show_by_path.get(_first_segment(url), "")
+    if not show:
+        show = next((d.show_authors[a] for a in authors if a in d.show_authors), "")
+    kind = "episode" if page.kind == "episode" else "post"
+    people: list[Person] = []
+    hosts = list(d.shows[show].hosts) if show and kind == "episode" else []
+    for a in authors:
+        if a in d.author_people:
+            pkey = d.author_people[a]
+        elif a in d.show_authors or not looks_like_name(clean_name(a)):
+            continue
+        else:
+            people.append(Person(name=clean_name(a), key=person_key(a)))
+            pkey = person_key(a)
+        if pkey not in hosts:
+            hosts.append(pkey)
+    guests = []
+    for name in guests_from_title(title):
+        p = Person(name=name, key=person_key(name))
+        if p.key not in hosts and p.key not in guests:
+            guests.append(p.key)
+            people.append(p)
+    intro = summary + " " + strip_markup(page.body.split("\n## ", 1)[0])[:3000]
+    organizations: dict[str, Organization] = {}
+    people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
+    links = find_links(page.body, page.body_line)
+    audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
+    transcript = video = ""
+    works: list[Work] = []
+    citations: list[Citation] = []
+    for link in links:
+        target = resolve(link.url, url)
+        if not target:
+            continue
+        canon = canonical_url(target)
+        if canon.endswith("/transcript.txt") or link.text.strip().lower() == "transcript":
+            transcript = transcript or canon
+            continue
+        if "video version" in link.text.lower():
+            video = video or canon
+            continue
+        if host_of(canon) == "share.transistor.fm" and "/e/" in canon:
+            continue
+        internal = d.episode_urls.get(canon)
+        if internal:
+            for target_key in internal:
+                if target_key != key:
+                    citations.append(Citation(key, "page:" + target_key, link.line, link.section, link.text,
+                                              link.context))
+            continue
+        if host_of(canon) == host_of(page.site.base_url) and _first_segment(canon) in d.show_by_path:
+            continue  # a link to the site's own show or list page, not a reference
+        work, publisher, said = classify(link, canon, orgs)
+        if publisher is not None:
+            organizations[publisher.key] = publisher
+        elif said and _is_org_name(said, work.url):
+            org = Organization(name=said, key=slug(said))
+            organizations[org.key] = org
+            work = replace(work, publisher=org.key)
+        works.append(work)
+        citations.append(Citation(key, work.key, link.line, link.section, link.text, link.context))
+    text = title + " " + summary + " " + strip_markup(page.body)
+    for org in orgs.mentioned_in(text):
+        organizations.setdefault(org.key, org)
+    recorded = _RECORDED.search(page.body)
+    episode = Episode(
+        key=key, kind=kind, title=title, url=url, source=str(page.path), date=_as_date(meta.get("date")),
+        lastmod=_as_date(meta.get("lastmod")), summary=summary, show=show, hosts=tuple(hosts),
+        guests=tuple(guests), tags=tuple(_as_list(meta.get("tags"))),
+        categories=tuple(_as_list(meta.get("categories"))), chapters=find_chapters(page.body), audio=audio,
+        transcript=transcript, video=video, recorded=_recorded(recorded),
+        mentions=tuple(sorted(organizations)),
+    )
+    return PageFacts(episode, people, list(organizations.values()), works, citations)
+
+
+def _recorded(m: re.Match | None) -> dt.date | None:
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _is_org_name(name: str, url: str) -> bool:
+    """Is a publisher named on the line an organization? Only with evidence beyond one word.
+
+    Evidence: its name matches the link's domain ("Fight Corruption" on fightcorruption.us),
+    it is written like an acronym or brand (EAAMO, LegalEagle), or it carries an institution
+    word (Institute, News, University...). A lone capitalised word ("Personal") is not enough.
+    """
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    if squashed and squashed in host_of(url).replace(".", "").replace("-", ""):
+        return True
+    tokens = name.split()
+    if len(tokens) == 1:
+        return bool(re.search(r"[A-Z].*[A-Z]", name[1:] if len(name) > 1 else "")) or name.isupper()
+    if any(t.isupper() and len(t) > 1 for t in tokens):
+        return True
+    return bool(re.search(r"\b(Institute|Center|Centre|Foundation|News|Times|Lab|Labs|University|Project|"
+                          r"Studios?|Council|Society|Association|Group|Fund|Post|Journal|Review|Media|"
+                          r"School|College|Agency|Office|Department|Forum|Network|Alliance|Coalition|"
+                          r"Press|Magazine|Research|Company|Inc|Ltd|Initiative|Observer|Tribune|Herald|"
+                          r"Daily|Weekly|Guardian|Economist|Stack|Commons|Watch|Policy|Security)\b", name))
+
+
+def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[str, Organization]) -> Person:
+    """Affiliations from '<Name>, a researcher at <Org>' or '<Name> from <Org>' near the name."""
+    surname = person.name.split()[-1]
+    affs = []
+    for m in re.finditer(re.escape(surname) + r"(?P<rest>[^.;]{0,140})", text):
+        am = _AFFIL.match(m.group("rest"))
+        if not am:
+            continue
+        name = re.sub(r"\s+(?:and|&|the|of|for|on|in)$", "", am.group("org").strip()).strip()
+        org = orgs.find_name(name) or (Organization(name=name, key=slug(name)) if len(name) > 2 else None)
+        if org is not None and org.key not in affs and not looks_like_name(name) or (
+            org is not None and orgs.find_name(name) is not None
+        ):
+            affs.append(org.key)
+            found.setdefault(org.key, org)
+    return replace(person, affiliations=tuple(affs)) if affs else person
+
+
+def extract(pages: Iterable[Page | Skipped], orgs: OrgTable) -> Corpus:
+    """The whole corpus from a stream of pages (from one or more sites)."""
+    corpus = Corpus()
+    published: list[Page] = []
+    for page in pages:
+        if isinstance(page, Skipped):
+            corpus.skipped.append(page)
+            continue
+        corpus.pages_read += 1
+        reason = publish_status(page)
+        if reason:
+            corpus.skipped.append(Skipped(page.rel, reason))
+        else:
+            published.append(page)
+    by_site: dict[str, list[Page]] = defaultdict(list)
+    for page in published:
+        by_site[page.site.base_url].append(page)
+    facts: list[PageFacts] = []
+    directory_people: list[Person] = []
+    for base, site_pages in sorted(by_site.items()):
+        d = build_directory(site_pages)
+        corpus.shows.update(d.shows)
+        directory_people.extend(d.people.values())
+        refs = [p for p in site_pages if p.kind in ("episode", "post")]
+        for page in refs:
+            key = f"{host_of(base)}/{page.rel}"
+            d.episode_urls.setdefault(canonical_url(page_url(page)), []).append(key)
+        for urls, keys in d.episode_urls.items():
+            if len(keys) > 1:
+                corpus.warnings.append(f"{', '.join(k.split('/', 1)[1] for k in keys)}: pages share the url {urls}")
+        for page in refs:
+            facts.append(page_facts(page, d, orgs, f"{host_of(base)}/{page.rel}"))
+    _merge(corpus, facts, directory_people)
+    return corpus
+
+
+def _merge(corpus: Corpus, facts: list[PageFacts], directory_people: list[Person]) -> None:
+    names: dict[str, Counter] = defaultdict(Counter)
+    works: dict[str, Work] = {}
+    for f in facts:
+        corpus.episodes[f.episode.key] = f.episode
+        corpus.citations.extend(f.citations)
+        for w in f.works:
+            names[w.key][w.name] += 1
+            old = works.get(w.key)
+            if old is None or KIND_RANK[w.kind] < KIND_RANK[old.kind]:
+                works[w.key] = replace(w, publisher=w.publisher or (old.publisher if old else ""),
+                                       venue=w.venue or (old.venue if old else ""))
+            elif not old.publisher and w.publisher or not old.venue and w.venue:
+                works[w.key] = replace(old, publisher=old.publisher or w.publisher, venue=old.venue or w.venue)
+        for o in f.organizations:
+            corpus.organizations.setdefault(o.key, o)
+    for key, w in works.items():
+        best = sorted(names[key].items(), key=lambda kv: (-kv[1], kv[0].startswith("http"), len(kv[0]), kv[0]))
+        corpus.works[key] = replace(w, name=best[0][0])
+    people: dict[str, list[Person]] = defaultdict(list)
+    for p in directory_people:
+        people[p.key].append(p)
+    for f in facts:
+        for p in f.people:
+            people[p.key].append(p)
+    for key, versions in people.items():
+        first = versions[0]
+        affs = tuple(sorted({a for v in versions for a in v.affiliations}))
+        url = next((v.url for v in versions if v.url), "")
+        role = next((v.role for v in versions if v.role), "")
+        corpus.people[key] = replace(first, affiliations=affs, url=url, role=role)
+    corpus.citations.sort(key=lambda c: (c.page, c.line, c.work))
