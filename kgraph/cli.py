@@ -1,0 +1,242 @@
+"""The `kgraph` command line. Library errors become one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from kgraph.errors import KgraphError
+
+__all__ = ["main", "cli"]
+
+
+def _store_option(f):
+    return click.option(
+        "--store", "store", type=click.Path(path_type=Path), default=None,
+        help="Store folder (default: $KGRAPH_STORE or .kgraph).",
+    )(f)
+
+
+def _store_path(store: Path | None) -> Path:
+    return store or Path(os.environ.get("KGRAPH_STORE") or ".kgraph")
+
+
+def _friendly(f):
+    """Turn KgraphError (and a broken pipe) into a one-line message and exit 1."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except KgraphError as e:
+            click.echo(f"kgraph: error: {e}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("kgraph: interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kgraph")
+def cli() -> None:
+    """kgraph: turn Hugo podcast sites into one RDF knowledge graph, and explore it."""
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@_store_option
+@click.option("--orgs", multiple=True, type=click.Path(path_type=Path), help="Extra organizations CSV (name,kind,domains,aliases).")
+@click.option("--strict", is_flag=True, help="Fail when any page is skipped with a warning.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@_friendly
+def build(sources: tuple[Path, ...], store: Path | None, orgs: tuple[Path, ...], strict: bool, quiet: bool) -> None:
+    """(Re)build the graph from Hugo sites (their root or content/ folder).
+
+    With no SOURCE, builds the bundled sample site in data/.
+    """
+    from kgraph.build import build_store
+
+    path = _store_path(store)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        def progress(n: int, name: str) -> None:
+            if n % 25 == 0:
+                click.echo(f"\r  reading page {n}: {name[:60]:<60}", err=True, nl=False)
+    summary = build_store(list(sources), path, orgs=list(orgs), progress=progress, strict=strict)
+    if progress:
+        click.echo("\r" + " " * 80 + "\r", err=True, nl=False)
+    _print_summary(summary, path, quiet)
+
+
+def _print_summary(s: dict, path: Path, quiet: bool) -> None:
+    skipped = s["skipped"]
+    click.echo(f"Built {path}: {s['pages_read']} pages read, {len(skipped)} skipped, "
+               f"{s['triples']} triples in {s['seconds']} s")
+    if quiet:
+        return
+    for item in skipped:
+        line = f"  skipped {item['path']}: {item['reason']}"
+        click.echo(f"kgraph: warning: {line.strip()}" if item["warning"] else line, err=item["warning"])
+    for w in s["warnings"]:
+        click.echo(f"kgraph: warning: {w}", err=True)
+    click.echo("Entities:")
+    for kind, n in sorted(s["entities"].items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"  {kind:<20} {n:>7}")
+    click.echo(f"  {'citations':<20} {s['citations']:>7}")
+
+
+@cli.command()
+@click.argument("query", required=False)
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--param", "-p", multiple=True, metavar="NAME=VALUE", help="Value for a bundled query's parameter.")
+@click.option("--list", "list_", is_flag=True, help="List the bundled queries.")
+@_friendly
+def query(query: str | None, store: Path | None, fmt: str, param: tuple[str, ...], list_: bool) -> None:
+    """Run a read-only SPARQL query: QUERY is SPARQL text, a .rq file, or a bundled query's name.
+
+    Common prefixes (schema:, kg:, rdf:, rdfs:, xsd:) are predeclared.
+    """
+    from kgraph.errors import QueryError
+    from kgraph.graph import KnowledgeGraph
+    from kgraph.query import bundled_queries
+
+    if list_:
+        for name, q in bundled_queries().items():
+            params = " ".join(f"--param {p}=..." for p in q.params)
+            click.echo(f"{name:<28} {q.title}{'  (' + params + ')' if params else ''}")
+        return
+    if not query:
+        raise QueryError("give a QUERY (SPARQL text, a .rq file or a bundled query name), or --list")
+    params = {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise QueryError(f"--param {item!r}: expected NAME=VALUE")
+        params[key] = value
+    result = KnowledgeGraph.open(_store_path(store)).run(query, params)
+    if fmt == "csv":
+        click.echo(result.to_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(result.to_json())
+    else:
+        click.echo(_table(result))
+
+
+def _table(result) -> str:
+    if result.kind == "ask":
+        return "yes" if result.boolean else "no"
+    if result.kind == "graph":
+        return "\n".join(" ".join(t.n3() for t in triple) + " ." for triple in result.triples)
+    cols = result.variables
+    cells = [[_cell(r.get(c)) for c in cols] for r in result.rows]
+    widths = [min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    for row in cells:
+        lines.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)))
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    s = v.isoformat() if hasattr(v, "isoformat") else str(v)
+    return s.replace("\n", " ")
+
+
+@cli.command()
+@click.argument("fmt", metavar="FORMAT")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+@_store_option
+@_friendly
+def export(fmt: str, output: Path, store: Path | None) -> None:
+    """Export the graph: FORMAT is turtle, nt, jsonld or graphml."""
+    from kgraph.errors import ExportError
+    from kgraph.export import EXPORTERS
+    from kgraph.graph import KnowledgeGraph
+
+    if fmt not in EXPORTERS:
+        raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(EXPORTERS)})")
+    path = KnowledgeGraph.open(_store_path(store)).export(fmt, output)
+    click.echo(f"Wrote {path} ({EXPORTERS[fmt][0]}, {path.stat().st_size} bytes)")
+
+
+@cli.command()
+@_store_option
+@click.option("--top", default=10, show_default=True, help="How many top works and guests to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@_friendly
+def stats(store: Path | None, top: int, as_json: bool) -> None:
+    """Counts by entity type, top cited works, top guests."""
+    from kgraph.graph import KnowledgeGraph
+
+    kg = KnowledgeGraph.open(_store_path(store))
+    counts = kg.query("entity-counts")
+    works = kg.query("most-cited-works")[:top]
+    guests = kg.query("top-guests")[:top]
+    if as_json:
+        click.echo(json.dumps({"types": counts, "top_works": works, "top_guests": guests}, default=str, indent=2))
+        return
+    click.echo(f"Store {kg.path} (built {kg._store.meta.get('built')}, {len(kg)} quads)\n")
+    click.echo("Entities by type:")
+    for row in counts:
+        click.echo(f"  {row['type'].rsplit('/', 1)[-1]:<22} {row['count']:>7}")
+    click.echo("\nTop cited works:")
+    for row in works:
+        click.echo(f"  {row['citations']:>4}  [{row['type']}] {row['name'][:90]}")
+    click.echo("\nTop guests:")
+    for row in guests:
+        click.echo(f"  {row['episodes']:>4}  {row['name']}")
+
+
+@cli.command()
+@_store_option
+@_friendly
+def validate(store: Path | None) -> None:
+    """Check the store against the SHACL shapes in ontology/; exit 1 on violations."""
+    from kgraph.graph import KnowledgeGraph
+
+    violations = KnowledgeGraph.open(_store_path(store)).validate()
+    if not violations:
+        click.echo("Valid: the graph conforms to the SHACL shapes.")
+        return
+    for v in violations:
+        click.echo(f"{v.severity}: {v.focus} {v.path}: {v.message}")
+    click.echo(f"{len(violations)} violation(s)", err=True)
+    sys.exit(1)
+
+
+@cli.command()
+@_store_option
+@click.option("--port", default=8501, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
+@_friendly
+def dashboard(store: Path | None, port: int, host: str) -> None:
+    """Start the Streamlit dashboard on the store."""
+    import subprocess
+
+    app = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
+    if not app.is_file():
+        app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    env = {**os.environ, "KGRAPH_STORE": str(_store_path(store).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host, "--server.port", str(port),
+           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    click.echo(f"kgraph dashboard on http://{host}:{port} (store {env['KGRAPH_STORE']}); Ctrl-C stops it")
+    sys.exit(subprocess.call(cmd, env=env))
+
+
+def main() -> None:
+    cli(prog_name="kgraph")
+
+
+if __name__ == "__main__":
+    main()

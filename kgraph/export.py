@@ -1,0 +1,185 @@
+"""Exports by format name: Turtle, N-Triples, JSON-LD, and GraphML for Gephi via networkx.
+
+The networkx view keeps only things (shows, episodes, people, organizations, works) as nodes,
+with plain scalar attributes, so that GraphML writers accept it and Gephi reads every column:
+`label`, `type`, `show`, `date` as strings, plus Gephi's own `x`, `y`, `size`, `r`, `g`, `b`
+computed here, so the file opens laid out and coloured.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kgraph.errors import ExportError
+from kgraph.namespaces import PREFIXES
+
+__all__ = ["EXPORTERS", "export", "to_networkx", "gephi_attributes", "TYPE_COLORS", "ENTITY_TYPES"]
+
+# schema.org class -> the type name shown to users, in order of precedence
+ENTITY_TYPES = {
+    "PodcastSeries": "Show",
+    "PodcastEpisode": "Episode",
+    "Person": "Person",
+    "Organization": "Organization",
+    "ScholarlyArticle": "Paper",
+    "Dataset": "Dataset",
+    "SoftwareSourceCode": "Code",
+    "VideoObject": "Video",
+    "NewsArticle": "News",
+    "Article": "Article",
+    "BlogPosting": "Blog",
+    "SocialMediaPosting": "Social",
+    "WebPage": "WebPage",
+}
+TYPE_COLORS = {
+    "Show": (31, 64, 102), "Episode": (52, 152, 219), "Person": (230, 126, 34), "Organization": (142, 68, 173),
+    "Paper": (39, 174, 96), "Dataset": (22, 160, 133), "Code": (44, 62, 80), "Video": (231, 76, 60),
+    "News": (241, 196, 15), "Article": (26, 188, 156), "Blog": (211, 84, 0), "Social": (127, 140, 141),
+    "WebPage": (149, 165, 166),
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+_NODES = """
+SELECT ?e ?type ?name ?date ?show ?url ?identifier ?kind WHERE {
+  ?e a ?type ; schema:name ?name .
+  VALUES ?type { %s }
+  OPTIONAL { ?e schema:datePublished ?date }
+  OPTIONAL { ?e schema:partOfSeries/schema:name ?show }
+  OPTIONAL { ?e schema:url ?url }
+  OPTIONAL { ?e schema:identifier ?identifier }
+  OPTIONAL { ?e kg:kind ?kind }
+}"""
+_EDGES = """
+SELECT DISTINCT ?s ?p ?o WHERE {
+  ?s ?p ?o . FILTER(isIRI(?o) && ?p != rdf:type)
+  ?s a ?st . ?o a ?ot .
+  VALUES ?st { %s } VALUES ?ot { %s }
+}"""
+
+
+def _clean(value: object) -> str:
+    return _CONTROL.sub("", str(value))
+
+
+def to_networkx(db: ox.Store) -> nx.MultiDiGraph:
+    """Entities as nodes (id = IRI), relations as edges with a `relation` attribute."""
+    types = " ".join(f"schema:{t}" for t in ENTITY_TYPES)
+    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
+    g = nx.MultiDiGraph()
+    rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    for row in db.query(prefixes + _NODES % types, use_default_graph_as_union=True):
+        node = row["e"].value
+        local = row["type"].value.rsplit("/", 1)[-1]
+        current = g.nodes[node].get("_rank", 99) if node in g else 99
+        attrs = {"label": _clean(row["name"].value), "type": ENTITY_TYPES[local], "_rank": rank[local]}
+        for key in ("date", "show", "url", "identifier", "kind"):
+            if row[key] is not None:
+                attrs[key] = _clean(row[key].value)
+        if node not in g or rank[local] < current:
+            g.add_node(node, **attrs)
+    for node in g.nodes:
+        del g.nodes[node]["_rank"]
+    for row in db.query(prefixes + _EDGES % (types, types), use_default_graph_as_union=True):
+        s, o = row["s"].value, row["o"].value
+        if s in g and o in g:
+            rel = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+            g.add_edge(s, o, key=rel, relation=rel)
+    return g
+
+
+def gephi_attributes(g: nx.MultiDiGraph, seed: int = 7) -> nx.MultiDiGraph:
+    """A copy with Gephi's x, y, size and r, g, b node attributes, all plain scalars."""
+    out = g.copy()
+    if not len(out):
+        return out
+    simple = nx.Graph(out.to_undirected())
+    iterations = 50 if len(simple) < 2000 else 15
+    pos = nx.spring_layout(simple, seed=seed, iterations=iterations, k=2 / math.sqrt(len(simple)))
+    degrees = dict(simple.degree())
+    for node, data in out.nodes(data=True):
+        x, y = pos[node]
+        data["x"] = float(round(x * 1000, 2))
+        data["y"] = float(round(y * 1000, 2))
+        data["size"] = float(round(4 + 3 * math.sqrt(degrees.get(node, 0)), 2))
+        data["r"], data["g"], data["b"] = _color(data.get("type", ""))
+        for k, v in list(data.items()):
+            if v is None:
+                del data[k]
+            elif isinstance(v, str):
+                data[k] = _clean(v)
+    for _, _, data in out.edges(data=True):
+        data["relation"] = _clean(data.get("relation", ""))
+    return out
+
+
+def _color(kind: str) -> tuple[int, int, int]:
+    if kind in TYPE_COLORS:
+        return TYPE_COLORS[kind]
+    h = int(hashlib.sha1(kind.encode()).hexdigest()[:4], 16) / 0xFFFF
+    r, g, b = colorsys.hsv_to_rgb(h, 0.6, 0.85)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def _union_graph(db: ox.Store) -> Graph:
+    from kgraph.store import from_ox
+
+    graph = Graph()
+    for p, i in PREFIXES.items():
+        graph.bind(p, i)
+    for t in db.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
+        graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+    return graph
+
+
+def _write_rdflib(fmt: str) -> Callable[[ox.Store, Path], None]:
+    def write(db: ox.Store, path: Path) -> None:
+        data = _union_graph(db).serialize(format=fmt)
+        path.write_text(data if isinstance(data, str) else data.decode(), encoding="utf-8")
+    return write
+
+
+def _write_nt(db: ox.Store, path: Path) -> None:
+    triples = db.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    with open(path, "wb") as fh:
+        ox.serialize(triples, fh, ox.RdfFormat.N_TRIPLES)
+
+
+def _write_graphml(db: ox.Store, path: Path) -> None:
+    g = gephi_attributes(to_networkx(db))
+    nx.write_graphml(g, str(path), named_key_ids=True)
+
+
+EXPORTERS: dict[str, tuple[str, Callable[[ox.Store, Path], None]]] = {
+    "turtle": ("Turtle", _write_rdflib("turtle")),
+    "nt": ("N-Triples", _write_nt),
+    "jsonld": ("JSON-LD", _write_rdflib("json-ld")),
+    "graphml": ("GraphML for Gephi", _write_graphml),
+}
+
+
+def export(db: ox.Store, fmt: str, path: str | Path) -> Path:
+    """Write the whole graph in one of EXPORTERS' formats; an error names a bad format or path."""
+    if fmt not in EXPORTERS:
+        raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(EXPORTERS)})")
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder; give a file name")
+    if not path.parent.exists():
+        raise ExportError(f"{path.parent}: no such folder")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        EXPORTERS[fmt][1](db, tmp)
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{path}: cannot write: {e.strerror or e}") from None
+    return path

@@ -1,0 +1,109 @@
+"""KnowledgeGraph: the public Python entry point over a built store (see contract.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kgraph.build import build_store
+from kgraph.query import Result, resolve_query, run_query
+from kgraph.store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from rdflib import Graph
+
+__all__ = ["KnowledgeGraph", "default_store"]
+
+
+def default_store() -> str:
+    """The store path when none is given: $KGRAPH_STORE, else .kgraph in the current folder."""
+    return os.environ.get("KGRAPH_STORE") or ".kgraph"
+
+
+class KnowledgeGraph:
+    """A built graph on disk: query it, convert it, export it."""
+
+    def __init__(self, store: Store, summary: dict | None = None):
+        self._store = store
+        self.summary = summary or store.meta.get("summary", {})
+
+    @classmethod
+    def build(cls, sources: list[str | Path] | None = None, store: str | Path | None = None, **options) -> KnowledgeGraph:
+        """Build from Hugo sites (root or content/ folders; none = the bundled sample) and open it."""
+        path = store or default_store()
+        summary = build_store(list(sources or []), path, **options)
+        return cls(Store(path), summary)
+
+    @classmethod
+    def open(cls, store: str | Path | None = None) -> KnowledgeGraph:
+        """Open a store built earlier."""
+        return cls(Store(store or default_store()))
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    @property
+    def version(self) -> str:
+        """Changes on every rebuild: use it as a cache key."""
+        return self._store.version
+
+    @property
+    def db(self):
+        """The underlying pyoxigraph Store (read-only), for fast native SPARQL."""
+        return self._store.db
+
+    def run(self, query: str, params: dict[str, str] | None = None, max_rows: int | None = None) -> Result:
+        """Run SPARQL text, a .rq path or a bundled query name; returns the full Result."""
+        text, _ = resolve_query(query)
+        kwargs = {"max_rows": max_rows} if max_rows else {}
+        return run_query(self._store.db, text, params, **kwargs)
+
+    def query(self, query: str, params: dict[str, str] | None = None):
+        """SELECT: a list of dicts (variable -> Python value); ASK: a bool; CONSTRUCT: triples."""
+        result = self.run(query, params)
+        if result.kind == "ask":
+            return result.boolean
+        if result.kind == "graph":
+            return result.triples
+        return result.rows
+
+    def query_df(self, query: str, params: dict[str, str] | None = None) -> pd.DataFrame:
+        """The same rows as a pandas DataFrame (columns in the query's variable order)."""
+        import pandas as pd
+
+        result = self.run(query, params)
+        return pd.DataFrame(result.rows, columns=result.variables)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """Entities as nodes (label, type, show, date...), relations as edges (relation=...)."""
+        from kgraph.export import to_networkx
+
+        return to_networkx(self._store.db)
+
+    def to_rdflib(self) -> Graph:
+        """The whole graph (all named graphs merged) as an rdflib Graph."""
+        from kgraph.export import _union_graph
+
+        return _union_graph(self._store.db)
+
+    def export(self, fmt: str, path: str | Path) -> Path:
+        """Write the graph as turtle, nt, jsonld or graphml."""
+        from kgraph.export import export
+
+        return export(self._store.db, fmt, path)
+
+    def validate(self) -> list:
+        """SHACL violations against ontology/shapes.ttl; empty when the graph conforms."""
+        from kgraph.validate import validate_graph
+
+        return validate_graph(self.to_rdflib())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({str(self.path)!r}, {len(self)} quads)"
