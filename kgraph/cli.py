@@ -123,7 +123,7 @@ def query(query: str | None, store: Path | None, fmt: str, param: tuple[str, ...
         params[key] = value
     result = KnowledgeGraph.open(_store_path(store)).run(query, params)
     if fmt == "csv":
-        click.echo(result.to_csv(), nl=False)
+        click.echo(result.to_csv().encode("utf-8"), nl=False)  # bytes: keep CSV's CRLF as written
     elif fmt == "json":
         click.echo(result.to_json())
     else:

@@ -165,6 +165,29 @@ def check_query(text: str) -> None:
         prev = m.group() if m.lastgroup == "other" else ""
 
 
+def bind_params(text: str, params: dict[str, str]) -> str:
+    """Bind parameters as string literals with a VALUES block at the top of the WHERE group.
+
+    Values are escaped as SPARQL string literals (never spliced as query text), so a parameter
+    cannot change the query's shape. Oxigraph's own substitutions only reach projected variables.
+    """
+    if not params:
+        return text
+    for name in params:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise QueryError(f"parameter name {name!r}: use letters, digits and _")
+    values = " ".join(f"VALUES ?{k} {{ {json.dumps(str(v), ensure_ascii=False)} }}" for k, v in params.items())
+    tokens = list(_TOKEN.finditer(text))
+    has_where = any(m.lastgroup == "word" and m.group().upper() == "WHERE" for m in tokens)
+    seen_where = not has_where  # "SELECT * { ... }" has no WHERE keyword
+    for m in tokens:
+        if m.lastgroup == "word" and m.group().upper() == "WHERE":
+            seen_where = True
+        elif seen_where and m.lastgroup == "other" and m.group() == "{":
+            return text[: m.end()] + " " + values + " " + text[m.end():]
+    raise QueryError("cannot bind parameters: the query has no WHERE { ... } group")
+
+
 def _prefix_block(text: str) -> str:
     declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([\w-]*):", text, re.I)}
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
@@ -175,9 +198,9 @@ def run_query(db: ox.Store, text: str, params: dict[str, str] | None = None, max
     check_query(text)
     full = _prefix_block(text) + text
     offset = full.count("\n") - text.count("\n")
-    subs = {ox.Variable(k): ox.Literal(v) for k, v in (params or {}).items()}
+    full = bind_params(full, params or {})
     try:
-        answer = db.query(full, use_default_graph_as_union=True, substitutions=subs or None)
+        answer = db.query(full, use_default_graph_as_union=True)
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {_shift_position(str(e), offset)}") from None
     except (OSError, ValueError, RuntimeError) as e:

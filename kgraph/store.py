@@ -31,6 +31,7 @@ __all__ = ["Store", "write_store", "to_ox", "from_ox", "build_lock", "STORE_VERS
 STORE_VERSION = 1
 _DB = "oxigraph"
 _META = "meta.json"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def to_ox(term: Node, _cache: dict = {}) -> ox.NamedNode | ox.Literal | ox.BlankNode:  # noqa: B006
@@ -64,6 +65,8 @@ def from_ox(term: object) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"not an RDF term: {term!r}")
 

@@ -1,0 +1,169 @@
+"""The built graph follows the public contract (../shared/contract.md), on the bundled sample."""
+
+import datetime as dt
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.compare import isomorphic
+
+from kgraph import KnowledgeGraph
+from kgraph.namespaces import SDO, XSD
+
+from helpers import SAMPLE, tiny_site, write_page
+
+
+def titles(kg):
+    return {r["t"] for r in kg.query("SELECT ?t WHERE { ?e a schema:PodcastEpisode ; schema:name ?t }")}
+
+
+def test_every_published_episode_once(sample_kg):
+    assert titles(sample_kg) == {
+        "Specification Gaming w/ Dr. Priya Raman",
+        "Debate and Scalable Oversight w/ Hannah Adeyemi & Tomás Ferreira",
+        "Sleeper Agents and Deceptive Alignment w/ Dr. Samuel Oduya",
+        "Inside the Transformer w/ Dr. Rosa Delgado",
+        "Benchmarks, Contamination, and Saturation w/ Dr. Kwame Mensah",
+        "Evaluating Dangerous Capabilities w/ Dr. Ines Moreau",
+    }
+    skipped = {s["path"]: s["reason"] for s in sample_kg.summary["skipped"]}
+    assert skipped["posts/alignmenthour-episodes/alignmenthour-episode-004/index.md"] == "draft"
+
+
+def test_episode_triples_as_the_contract_says(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?url ?d ?show WHERE {
+          ?e a schema:PodcastEpisode ; schema:name "Specification Gaming w/ Dr. Priya Raman" ;
+             schema:url ?url ; schema:datePublished ?d ; schema:partOfSeries ?s .
+          ?s a schema:PodcastSeries ; schema:name ?show .
+        }""")
+    assert rows == [{"url": "https://example-podcasts.org/alignmenthour/e001/", "d": dt.date(2024, 3, 4),
+                     "show": "Alignment Hour"}]
+    g = sample_kg.to_rdflib()
+    dates = list(g.objects(None, SDO.datePublished))
+    assert dates and all(isinstance(d, Literal) and d.datatype == XSD.date for d in dates)
+    assert all(isinstance(u, URIRef) for u in g.objects(None, SDO.url))
+
+
+def test_hosts_and_guests(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?role ?name WHERE {
+          ?e schema:name "Debate and Scalable Oversight w/ Hannah Adeyemi & Tomás Ferreira" .
+          { ?e schema:actor ?p BIND("guest" AS ?role) } UNION { ?e schema:author ?p BIND("host" AS ?role) }
+          ?p a schema:Person ; schema:name ?name .
+        } ORDER BY ?role ?name""")
+    assert [(r["role"], r["name"]) for r in rows] == [
+        ("guest", "Hannah Adeyemi"), ("guest", "Tomás Ferreira"), ("host", "Maya Okafor")]
+
+
+def test_one_node_per_person_and_no_honorifics(sample_kg):
+    names = [r["n"] for r in sample_kg.query("SELECT ?n WHERE { ?p a schema:Person ; schema:name ?n }")]
+    assert len(names) == len(set(names))
+    assert not [n for n in names if n.startswith(("Dr.", "Dr ", "Prof"))]
+
+
+def test_chapters(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?t ?s WHERE {
+          ?e schema:name "Specification Gaming w/ Dr. Priya Raman" ; schema:hasPart ?c .
+          ?c a schema:Clip ; schema:name ?t ; schema:startOffset ?s ; schema:position ?n .
+        } ORDER BY ?n""")
+    assert len(rows) == 7
+    assert rows[0]["s"] == 0 and all(isinstance(r["s"], int) for r in rows)
+    assert [r["s"] for r in rows] == sorted(r["s"] for r in rows)
+
+
+def test_papers_are_one_node_per_arxiv_id(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?id (COUNT(DISTINCT ?e) AS ?n) WHERE {
+          ?w a schema:ScholarlyArticle ; schema:identifier ?id . ?e schema:citation ?w .
+        } GROUP BY ?id""")
+    ids = {r["id"]: r["n"] for r in rows}
+    # cited as /pdf/2203.02155v1 on one page and /abs/2203.02155 on another
+    assert ids["arXiv:2203.02155"] == 2
+    assert "arXiv:1706.03762" in ids and not [i for i in ids if i.startswith("arXiv:") and "v" in i.split(".")[-1]]
+    assert "doi:10.1038/s41586-024-07566-y" in ids
+
+
+def test_same_video_in_two_url_forms_is_one_node(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?w (COUNT(DISTINCT ?e) AS ?n) WHERE { ?w a schema:VideoObject . ?e schema:citation ?w } GROUP BY ?w""")
+    assert max(r["n"] for r in rows) == 2
+
+
+def test_link_to_another_episode_points_at_its_node(sample_kg):
+    rows = sample_kg.query("""
+        SELECT DISTINCT ?citing WHERE {
+          ?target schema:url <https://example-podcasts.org/alignmenthour/e001/> .
+          ?e schema:citation ?target ; schema:name ?citing .
+        } ORDER BY ?citing""")
+    assert [r["citing"] for r in rows] == [
+        "Debate and Scalable Oversight w/ Hannah Adeyemi & Tomás Ferreira",
+        "Sleeper Agents and Deceptive Alignment w/ Dr. Samuel Oduya",
+    ]
+
+
+def test_work_kinds_and_organizations(sample_kg):
+    kinds = {r["k"] for r in sample_kg.query("SELECT DISTINCT ?k WHERE { ?w kg:kind ?k }")}
+    assert {"paper", "dataset", "code", "video", "news", "wikipedia"} <= kinds
+    pubs = {r["n"] for r in sample_kg.query(
+        "SELECT DISTINCT ?n WHERE { ?w schema:publisher ?o . ?o a schema:Organization ; schema:name ?n }")}
+    assert {"Reuters", "Anthropic"} <= pubs
+    mentioned = {r["n"] for r in sample_kg.query(
+        "SELECT DISTINCT ?n WHERE { ?e schema:mentions ?o . ?o schema:name ?n }")}
+    assert "Anthropic" in mentioned
+
+
+def test_provenance_of_a_citation(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?section ?text ?line WHERE {
+          ?c a kg:Citation ; kg:cites ?w ; kg:citingPage ?e ; kg:line ?line ; kg:anchorText ?text .
+          OPTIONAL { ?c kg:section ?section }
+          ?w schema:identifier "arXiv:2401.05566" .
+        }""")
+    assert rows and all(isinstance(r["line"], int) and r["line"] > 1 for r in rows)
+
+
+def test_every_entity_has_exactly_one_name(sample_kg):
+    rows = sample_kg.query("""
+        SELECT ?e (COUNT(DISTINCT ?n) AS ?names) WHERE { ?e a ?t . OPTIONAL { ?e schema:name ?n } }
+        GROUP BY ?e HAVING (COUNT(DISTINCT ?n) != 1)""")
+    assert rows == []
+
+
+def test_iris_are_stable_across_builds_and_file_order(tmp_path):
+    a = KnowledgeGraph.build([SAMPLE], store=tmp_path / "a").to_rdflib()
+    b = KnowledgeGraph.build([SAMPLE / "content"], store=tmp_path / "b").to_rdflib()
+    assert isomorphic(a, b)
+    assert set(a.subjects()) == set(b.subjects())
+
+
+def test_duplicate_urls_stay_two_episodes_with_a_warning(tmp_path):
+    site = tiny_site(tmp_path / "site")
+    for n in (1, 2):
+        write_page(site, f"posts/show-episodes/e{n}/index.md",
+                   f"---\ntitle: Episode {n}\nurl: /show/e001/\ndate: 2024-01-0{n}\ncategories: [Podcast]\n---\nBody\n")
+    kg = KnowledgeGraph.build([site], store=tmp_path / "store")
+    assert titles(kg) == {"Episode 1", "Episode 2"}
+    assert any("share the url" in w for w in kg.summary["warnings"])
+
+
+@pytest.mark.parametrize("front", ["draft: true", "_build:\n  render: never", "build:\n  render: never"])
+def test_unpublished_pages_are_left_out(tmp_path, front):
+    site = tiny_site(tmp_path / "site")
+    write_page(site, "posts/show-episodes/e1/index.md", "---\ntitle: Kept\ndate: 2024-01-01\ncategories: [Podcast]\n---\n")
+    write_page(site, "posts/show-episodes/e2/index.md", f"---\ntitle: Hidden\n{front}\ndate: 2024-01-01\n---\n")
+    write_page(site, "posts/show-episodes/e3/index.md", "---\ntitle: ''\ndate: 2024-01-01\n---\n")
+    kg = KnowledgeGraph.build([site], store=tmp_path / "store")
+    assert titles(kg) == {"Kept"}
+    assert len(kg.summary["skipped"]) == 2
+
+
+def test_query_df_and_networkx(sample_kg):
+    df = sample_kg.query_df("SELECT ?t ?d WHERE { ?e a schema:PodcastEpisode ; schema:name ?t ; schema:datePublished ?d }")
+    assert list(df.columns) == ["t", "d"] and len(df) == 6
+    g = sample_kg.to_networkx()
+    types = {d["type"] for _, d in g.nodes(data=True)}
+    assert {"Show", "Episode", "Person", "Paper", "Organization"} <= types
+    assert all(isinstance(d["label"], str) and d["label"] for _, d in g.nodes(data=True))
+    relations = {d["relation"] for _, _, d in g.edges(data=True)}
+    assert {"citation", "actor", "author", "partOfSeries"} <= relations
