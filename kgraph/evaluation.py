@@ -55,11 +55,7 @@ def _norm(text: str) -> str:
 
 
 def _paper_keys(item: dict) -> set[str]:
-    keys = set()
-    for k in ("id", *item.get("alt_ids", [])):
-        value = item.get(k, k) if k == "id" else k
-        if value:
-            keys.add(str(value).casefold())
+    keys = {str(i).casefold() for i in [item.get("id"), *item.get("alt_ids", [])] if i}
     for k in ("url", "href"):
         if item.get(k):
             keys.add(canonical_url(item[k]).casefold() or item[k].casefold())

@@ -21,15 +21,16 @@ KINDS = ("paper", "dataset", "code", "video", "news", "blog", "wikipedia", "soci
 
 PAPER_HOSTS = (
     "arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.neurips.cc",
-    "papers.nips.cc", "neurips.cc", "proceedings.mlr.press", "jmlr.org", "dl.acm.org", "ieeexplore.ieee.org",
-    "link.springer.com", "nature.com", "science.org", "sciencemag.org", "papers.ssrn.com", "ssrn.com",
+    "papers.nips.cc", "neurips.cc/paper", "neurips.cc/paper_files", "proceedings.mlr.press", "jmlr.org", "dl.acm.org", "ieeexplore.ieee.org",
+    "link.springer.com", "nature.com", "chemrxiv.org", "hdsr.mitpress.mit.edu", "direct.mit.edu",
+    "pmc.ncbi.nlm.nih.gov", "ui.adsabs.harvard.edu", "philarchive.org", "aclweb.org/anthology", "science.org", "sciencemag.org", "papers.ssrn.com", "ssrn.com",
     "biorxiv.org", "medrxiv.org", "doi.org", "semanticscholar.org", "ncbi.nlm.nih.gov", "pubmed.ncbi.nlm.nih.gov",
     "sciencedirect.com", "ojs.aaai.org", "aaai.org", "ijcai.org", "openaccess.thecvf.com", "pnas.org",
     "journals.plos.org", "cell.com", "onlinelibrary.wiley.com", "tandfonline.com", "journals.sagepub.com",
-    "academic.oup.com", "philpapers.org", "researchgate.net", "iopscience.iop.org", "mdpi.com", "frontiersin.org",
-    "cambridge.org", "jstor.org", "psycnet.apa.org", "hal.science", "osf.io", "escholarship.org", "plos.org",
+    "academic.oup.com", "philpapers.org", "researchgate.net/publication", "iopscience.iop.org", "mdpi.com", "frontiersin.org",
+    "cambridge.org/core", "jstor.org", "psycnet.apa.org", "hal.science", "osf.io", "escholarship.org", "plos.org",
     "royalsocietypublishing.org", "annualreviews.org", "arxiv-export-lb.library.cornell.edu", "jair.org",
-    "transformer-circuits.pub", "distill.pub", "aisel.aisnet.org", "dl.gi.de", "papers.cool",
+    "transformer-circuits.pub/20", "distill.pub/20", "aisel.aisnet.org", "dl.gi.de", "papers.cool",
 )
 DATASET_HOSTS = ("kaggle.com/datasets", "huggingface.co/datasets", "paperswithcode.com/dataset",
                  "archive.ics.uci.edu", "data.gov", "zenodo.org", "datasetsearch.research.google.com",
@@ -104,7 +105,8 @@ def kind_from_url(url: str) -> str:
         return "wikipedia"
     if _matches(host, path, VIDEO_HOSTS):
         return "video"
-    if _matches(host, path, PAPER_HOSTS):
+    if _matches(host, path, PAPER_HOSTS) or host.startswith("journals.") or re.search(
+            r"/research/publications/[^/]+", path):
         return "paper"
     if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org"):
         return "code" if len([p for p in path.split("/") if p]) >= 2 else "page"
@@ -152,6 +154,9 @@ def work_name(link: Link, url: str) -> tuple[str, str]:
             venue = lead_venue
         if tail:
             return tail, venue
+        quoted = re.search(r"[“\"]([^”\"]{8,300}?)[.,]?[”\"]", link.context)
+        if quoted:
+            return quoted.group(1).strip(), venue
         if link.context and link.context != anchor and len(link.context) <= 300:
             return link.context, venue
         return url, venue
@@ -191,7 +196,7 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
             kind = "paper"
         else:
             kind = "page"
-    elif kind == "blog" and words_kind == "paper":
+    elif words_kind == "paper" and (kind == "blog" or kind == "code" and path.lower().endswith(".pdf")):
         kind = "paper"
     name, venue = work_name(link, canon)
     ident = ""

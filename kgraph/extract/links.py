@@ -117,6 +117,11 @@ def _links_on_line(line: str, lineno: int, section: str, parent: str) -> list[Li
     for m in _BARE.finditer(text):
         if not any(s <= m.start() < e for s, e in taken) and not _inside_tag(text, m.start()):
             spans.append((m.start(), m.end(), m.group(1), m.group(1)))
+    for pattern, template in _TEXT_REFS:
+        for m in pattern.finditer(text):
+            taken = [(s, e) for s, e, _, _ in spans]
+            if not any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
+                spans.append((m.start(), m.end(), template.format(m.group(1)), ""))
     spans.sort()
     context = strip_markup(text)
     out = []
@@ -128,6 +133,14 @@ def _links_on_line(line: str, lineno: int, section: str, parent: str) -> list[Li
         out.append(Link(url=url.strip(), text=anchor, line=lineno, section=section, context=context,
                         parent=parent, lead=lead, tail=tail))
     return out
+
+
+# Identifiers written as text in reference lists ("doi: 10.1126/…", "arXiv:2206.07682").
+_TEXT_REFS = (
+    (re.compile(r"(?<![\w/.])(?:doi:\s*|DOI:?\s+)?(10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]])", re.I),
+     "https://doi.org/{}"),
+    (re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I), "https://arxiv.org/abs/{}"),
+)
 
 
 def _inside_tag(text: str, pos: int) -> bool:

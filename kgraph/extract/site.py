@@ -21,7 +21,7 @@ from kgraph.extract.orgs import OrgTable
 from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, person_key, slug
 from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import publish_status
-from kgraph.model import Citation, Corpus, Episode, Organization, Page, Person, Show, Skipped, Work
+from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Person, Show, Skipped, Work
 
 __all__ = ["extract", "page_url", "Directory"]
 
@@ -203,7 +203,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     intro = summary + " " + strip_markup(page.body.split("\n## ", 1)[0])[:3000]
     organizations: dict[str, Organization] = {}
     people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
-    links = find_links(page.body, page.body_line)
+    links = front_matter_links(meta, title) + find_links(page.body, page.body_line)
     audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
     transcript = video = ""
     works: list[Work] = []
@@ -252,6 +252,28 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         mentions=tuple(sorted(organizations)),
     )
     return PageFacts(episode, people, list(organizations.values()), works, citations)
+
+
+FRONT_MATTER_LINKS = {"url_pdf": "paper", "url_code": "code", "url_dataset": "dataset", "url_video": "video",
+                      "url_slides": "slides", "url_source": "source", "url_project": "project", "url_poster": "poster",
+                      "doi": "doi"}
+
+
+def front_matter_links(meta: dict, title: str) -> list[Link]:
+    """Links a Hugo theme renders from front matter: `links: [{name, url}]`, `url_pdf`, `doi`..."""
+    found = []
+    items = meta.get("links") if isinstance(meta.get("links"), list) else []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].strip():
+            found.append((str(item.get("name") or "link"), item["url"].strip()))
+    for key, word in FRONT_MATTER_LINKS.items():
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            url = value.strip()
+            if key == "doi" and not url.startswith("http"):
+                url = "https://doi.org/" + url
+            found.append((word, url))
+    return [Link(url=url, text=text, line=1, section="Front matter", context=title) for text, url in found]
 
 
 def _recorded(m: re.Match | None) -> dt.date | None:

@@ -102,6 +102,8 @@ def _special(host: str, path: str, query: dict[str, str]) -> str:
     if ident:
         return f"https://arxiv.org/abs/{ident}"
     doi = doi_from(host, path)
+    if doi.startswith("10.48550/arxiv."):  # arXiv's own DOIs name the arXiv paper
+        return f"https://arxiv.org/abs/{doi[len('10.48550/arxiv.'):]}"
     if doi:
         return f"https://doi.org/{quote(doi, safe='/:;()._-<>')}".replace("<", "%3C").replace(">", "%3E")
     if host == "openreview.net" and query.get("id") and path in ("/forum", "/pdf"):
@@ -126,10 +128,14 @@ def doi_from(host: str, path: str) -> str:
 
 
 def arxiv_id(url: str) -> str:
-    """The arXiv id (no version) of an arXiv URL, '' otherwise."""
+    """The arXiv id (no version) of an arXiv URL (or arXiv DOI), '' otherwise."""
     if not is_web_url(url):
         return ""
-    return arxiv_id_from(host_of(url), urlsplit(url).path)
+    host, path = host_of(url), urlsplit(url).path
+    doi = doi_from(host, path)
+    if doi.startswith("10.48550/arxiv."):
+        return doi[len("10.48550/arxiv."):]
+    return arxiv_id_from(host, path)
 
 
 def doi_of(url: str) -> str:
@@ -140,5 +146,8 @@ def doi_of(url: str) -> str:
     doi = doi_from(host_of(url), parts.path)
     if doi:
         return doi
-    m = re.search(r"/doi/(?:abs/|full/|pdf/|epdf/)?(10\.\d{4,9}/[^?#\s]+)", unquote(parts.path))
-    return m.group(1).lower().rstrip("/.") if m else ""
+    m = re.search(r"/(?:doi/(?:abs/|full/|pdf/|epdf/|book/)?)?(10\.\d{4,9}/[^?#\s]+)", unquote(parts.path))
+    if not m:
+        return ""
+    doi = re.sub(r"(/(abstract|full|pdf|epdf|html|meta))+/?$|\.pdf$", "", m.group(1), flags=re.I)
+    return doi.lower().rstrip("/.")
