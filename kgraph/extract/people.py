@@ -50,11 +50,12 @@ def looks_like_name(text: str, allow_single: bool = False) -> bool:
     return all(_NAME_TOKEN.match(t) for t in tokens) and tokens[0][0].isupper()
 
 
-def guests_from_title(title: str) -> list[str]:
+def guests_from_title(title: str, summary: str = "") -> list[str]:
     """Guest names from titles like 'Topic w/ Dr. Jane Doe & John Roe (2)'.
 
     'w/' introduces guests even when a single word follows (a channel name); 'with' needs
-    something that looks like a full name, so 'Playing with Fire' names nobody.
+    something that looks like a full name, a handle written like one ('TTotal'), or a word the
+    summary repeats, so 'Playing with Fire' names nobody.
     """
     m = _TITLE_GUESTS.search(title)
     if not m:
@@ -62,7 +63,12 @@ def guests_from_title(title: str) -> list[str]:
     explicit = m.group(0).strip().lower().startswith(("w/", "ft", "feat"))
     honorific = bool(HONORIFICS.match(m.group("names")))
     parts = [clean_name(p) for p in re.split(r"\s*(?:,|&|\band\b|\+)\s*", m.group("names")) if p.strip()]
-    names = [p for p in parts if looks_like_name(p, allow_single=explicit or honorific)]
+
+    def single_ok(p: str) -> bool:
+        return explicit or honorific or bool(re.search(r"[A-Z]", p[1:])) or bool(
+            summary and re.search(rf"\b{re.escape(p)}\b", summary))
+
+    names = [p for p in parts if looks_like_name(p, allow_single=single_ok(p))]
     if len(names) != len(parts):
         return []
     return _share_surname(names)

@@ -161,6 +161,36 @@ def _assign_hosts(d: Directory, pages: list[Page]) -> None:
             d.shows[show] = replace(d.shows[show], hosts=tuple(sorted(people)))
 
 
+def _recurring_hosts(d: Directory, pages: list[Page], share: float = 0.25, at_least: int = 3) -> None:
+    """A site person named (first name or full) in a quarter of a show's episodes co-hosts it.
+
+    Show pages do not always list every host ("Jacob and Igor discuss..."); a person who has
+    an author page and keeps coming back across a show, not as a titled guest, is a host.
+    """
+    by_show: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        show = d.show_by_path.get(_first_segment(page_url(page)))
+        if show and page.kind == "episode":
+            by_show[show].append(page)
+    for show, episodes in by_show.items():
+        current = list(d.shows[show].hosts)
+        for pkey, person in d.people.items():
+            if pkey in current:
+                continue
+            first = re.escape(person.name.split()[0])
+            pattern = re.compile(rf"\b({first}|{re.escape(person.name)})\b")
+            named = 0
+            for page in episodes:
+                title = str(page.meta.get("title") or "")
+                if person_key(person.name) in {person_key(g) for g in guests_from_title(title)}:
+                    continue
+                if pattern.search(str(page.meta.get("summary") or "") + " " + page.body):
+                    named += 1
+            if named >= at_least and named >= share * len(episodes):
+                current.append(pkey)
+        d.shows[show] = replace(d.shows[show], hosts=tuple(current))
+
+
 @dataclass
 class PageFacts:
     """What one page says; merged across pages by extract()."""
@@ -195,7 +225,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         if pkey not in hosts:
             hosts.append(pkey)
     guests = []
-    for name in guests_from_title(title):
+    for name in guests_from_title(title, summary):
         p = Person(name=name, key=person_key(name))
         if p.key not in hosts and p.key not in guests:
             guests.append(p.key)
@@ -349,6 +379,7 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable) -> Corpus:
         corpus.shows.update(d.shows)
         directory_people.extend(d.people.values())
         refs = [p for p in site_pages if p.kind in ("episode", "post")]
+        _recurring_hosts(d, refs)
         for page in refs:
             key = f"{host_of(base)}/{page.rel}"
             d.episode_urls.setdefault(canonical_url(page_url(page)), []).append(key)
