@@ -159,6 +159,7 @@ class Episode:
     video: str = ""
     recorded: dt.date | None = None
     mentions: tuple[str, ...] = ()  # organization keys named on the page
+    datasets: tuple[str, ...] = ()  # keys of datasets named (not linked) on the page
 
 
 @dataclass

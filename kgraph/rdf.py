@@ -80,6 +80,8 @@ def work_iri(key: str) -> URIRef:
         return episode_iri(key[5:])
     if key.startswith("arxiv:"):
         return ID["work/arxiv/" + quote(key[6:], safe="./")]
+    if key.startswith("dataset:"):
+        return ID["work/dataset/" + quote(key[8:], safe="-")]
     if key.startswith("doi:"):
         return ID["work/doi/" + quote(key[4:], safe="./")]
     return ID["work/url/" + hashlib.sha1(key.encode()).hexdigest()[:20]]
@@ -156,7 +158,8 @@ def work_triples(w: Work) -> Iterator[tuple[Node, Node, Node]]:
     if w.kind in EXTRA_CLASS:
         yield s, RDF.type, EXTRA_CLASS[w.kind]
     yield s, SDO.name, _lit(w.name)
-    yield s, SDO.url, iri(w.url)
+    if w.url:
+        yield s, SDO.url, iri(w.url)
     yield s, KG.kind, _lit(w.kind)
     if w.identifier:
         yield s, SDO.identifier, _lit(w.identifier)
@@ -199,6 +202,8 @@ def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[tuple[No
             yield s, name, iri(value)
     for o in ep.mentions:
         yield s, SDO.mentions, org_iri(o)
+    for d in ep.datasets:
+        yield s, SDO.mentions, work_iri(d)
     for n, ch in enumerate(ep.chapters, start=1):
         c = URIRef(f"{s}/chapter/{n}")
         yield s, SDO.hasPart, c

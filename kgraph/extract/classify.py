@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from kgraph.extract.datasets import looks_like_dataset_name
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of
 from kgraph.model import Link, Organization, Work
@@ -154,6 +155,8 @@ def work_name(link: Link, url: str) -> tuple[str, str]:
             venue = lead_venue
         if tail:
             return tail, venue
+        if lead and len(lead.split()) <= 6 and not lead.endswith(("+", ",", "and")) and lead[0].isupper():
+            return lead, venue
         quoted = re.search(r"[“\"]([^”\"]{8,300}?)[.,]?[”\"]", link.context)
         if quoted:
             return quoted.group(1).strip(), venue
@@ -187,6 +190,9 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     words_kind = kind_from_words(link)
     host, path = host_of(canon), urlsplit(canon).path
     owner = orgs.find_url(host, path)
+    named = link.lead.strip() if is_generic_anchor(link.text) else link.text.strip()
+    if kind in ("", "code", "page") and (looks_like_dataset_name(named) or re.search(r"(^|[.-])datasets?[.-]", host)):
+        kind = "dataset"
     if not kind:
         if owner is not None and owner.kind == "news":
             kind = "news"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from kgraph.extract.chapters import find_chapters
 from kgraph.extract.classify import classify
+from kgraph.extract.datasets import named_datasets
 from kgraph.extract.links import find_links, strip_markup
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, person_key, slug
@@ -272,6 +273,10 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     text = title + " " + summary + " " + strip_markup(page.body)
     for org in orgs.mentioned_in(text):
         organizations.setdefault(org.key, org)
+    linked_names = {w.name.casefold() for w in works if w.kind == "dataset"}
+    named = [d for d in named_datasets(text) if d.name.casefold() not in linked_names]
+    for d in named:
+        works.append(Work(key=d.key, url=d.url, kind="dataset", name=d.name))
     recorded = _RECORDED.search(page.body)
     episode = Episode(
         key=key, kind=kind, title=title, url=url, source=str(page.path), date=_as_date(meta.get("date")),
@@ -279,7 +284,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         guests=tuple(guests), tags=tuple(_as_list(meta.get("tags"))),
         categories=tuple(_as_list(meta.get("categories"))), chapters=find_chapters(page.body), audio=audio,
         transcript=transcript, video=video, recorded=_recorded(recorded),
-        mentions=tuple(sorted(organizations)),
+        mentions=tuple(sorted(organizations)), datasets=tuple(d.key for d in named),
     )
     return PageFacts(episode, people, list(organizations.values()), works, citations)
 

@@ -1,0 +1,99 @@
+"""Datasets and benchmarks that pages name without linking ("we evaluated on TruthfulQA").
+
+Two sources, both conservative: a curated table of well-known datasets (kgraph/data/
+datasets.csv: name, aliases, url, match_text) and names written the way benchmarks are named
+(a capitalised word ending in Bench, QA, Eval, Arena or DBs), or a capitalised name right
+before the word "dataset" or "benchmark".
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from kgraph.extract.people import slug
+
+__all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key"]
+
+_SHAPED = re.compile(
+    r"(?<![\w/.#@-])((?:[A-Z][A-Za-z0-9]*-)?(?:[A-Z][a-z0-9]*|[A-Z]+){1,4}"
+    r"(?:Bench|BENCH|-bench|-Bench|QA|Eval|Arena|DBs)(?:\+\+|\+|-?\d+(?:\.\d+)?)?)(?![\w/])"
+)
+_NAME = r"((?:[A-Z][\w+\-]*)(?:\s[A-Z][\w+\-]*){0,2})"
+_BEFORE_WORD = re.compile(r"(?<![\w-])" + _NAME + r"\s+(?:dataset|benchmark|corpus)\b")
+_AFTER_WORD = re.compile(r"\b(?:dataset|benchmark|corpus)(?:,)?\s+(?:called\s+|named\s+)?" + _NAME + r"(?![\w-])")
+_NOT_NAMES = {"The", "This", "That", "Our", "A", "An", "New", "Public", "Open", "Each", "Every", "Any", "LLM", "AI"}
+
+
+@dataclass(frozen=True)
+class NamedDataset:
+    name: str
+    key: str
+    url: str = ""
+
+
+def dataset_key(name: str) -> str:
+    """'WorkArena++' and 'WorkArena' are different benchmarks: keep the pluses in the key."""
+    return "dataset:" + slug(name.replace("+", " plus "))
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, NamedDataset], re.Pattern | None]:
+    text = resources.files("kgraph").joinpath("data/datasets.csv").read_text(encoding="utf-8")
+    by_alias: dict[str, NamedDataset] = {}
+    for row in csv.DictReader(text.splitlines()):
+        ds = NamedDataset(row["name"], dataset_key(row["name"]), (row.get("url") or "").strip())
+        names = [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]
+        if (row.get("match_text") or "yes").strip().lower() != "no":
+            for n in names:
+                by_alias[n] = ds
+    names = sorted(by_alias, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w+-])") if names else None
+    return by_alias, pattern
+
+
+def looks_like_dataset_name(name: str) -> bool:
+    """True for names written like benchmarks: 'WhodunitBench', 'SWE-Bench+', 'WikiDBs'."""
+    return bool(_SHAPED.fullmatch(name.strip()))
+
+
+def _distinctive(name: str) -> bool:
+    """Two capitalised words, or one with a capital or digit inside ('WikiDBs'); not 'Instruct'
+    or an adjective like 'LLM-assisted'."""
+    tokens = name.split()
+    if any(re.search(r"-[a-z]", t) for t in tokens):
+        return False
+    return len(tokens) >= 2 or bool(re.search(r"[A-Z0-9]", tokens[0][1:]))
+
+
+def _repeats_suffix(name: str) -> bool:
+    """'EvalEval' is a name built from the suffix itself, not a benchmark."""
+    m = re.match(r"^(.*?)(Bench|QA|Eval|Arena|DBs)$", name)
+    return bool(m) and m.group(1) in ("", m.group(2))
+
+
+def named_datasets(text: str) -> list[NamedDataset]:
+    """Datasets named in text, each once, in order of first mention."""
+    by_alias, pattern = _table()
+    found: dict[str, NamedDataset] = {}
+    spans: list[tuple[int, int]] = []
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            ds = by_alias[m.group(1)]
+            found.setdefault(ds.key, ds)
+            spans.append(m.span())
+    for regex in (_SHAPED, _BEFORE_WORD, _AFTER_WORD):
+        for m in regex.finditer(text):
+            name = m.group(1).strip()
+            if name.split()[0] in _NOT_NAMES or any(s <= m.start(1) < e for s, e in spans):
+                continue
+            if regex is not _SHAPED and not _distinctive(name):
+                continue
+            if regex is _SHAPED and _repeats_suffix(name):
+                continue
+            ds = by_alias.get(name) or NamedDataset(name, dataset_key(name))
+            found.setdefault(ds.key, ds)
+    return list(found.values())
