@@ -1,0 +1,524 @@
+"""What the dashboard shows, as plain Python: numbers, tables, subgraphs, page details, downloads.
+
+Every function takes a KnowledgeGraph, or the `GraphIndex` built once from it, and returns data
+(pandas DataFrames, networkx graphs, dataclasses, bytes). Nothing here imports Streamlit, so the
+app script stays wiring and each function is tested on its own. Strings from pages come back as
+they are; the app shows them only as text (tables, `md_escape`d markdown, canvas labels).
+
+Network filters work on pages (episodes and posts): a page is kept when it matches the show,
+date and tag filters; the things it links to are kept with it (works, people, organizations,
+its show), and so are the publishers of those works and the affiliations of those people. Then
+works cited by fewer than `min_citations` kept pages go, entities left with no link go, and
+last the entity-type filter applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+
+from kgraph.export import ENTITY_TYPES, TYPE_COLORS
+from kgraph.graph import KnowledgeGraph
+from kgraph.namespaces import ID, KG, PREFIXES, SDO
+
+__all__ = [
+    "GraphIndex", "Filters", "FilterOptions", "View", "EntityDetails", "EpisodeDetails", "ConsoleResult",
+    "EXPORT_FORMATS", "KIND_LABELS", "build_index", "filter_options", "filter_graph", "focus_view",
+    "default_focus", "entity_labels", "page_labels", "pages_frame", "activity_by_show", "overview_counts",
+    "top_works", "top_domains", "top_guests", "top_organizations", "entity_details", "neighbours",
+    "episode_details", "query_params", "run_console", "export_bytes", "md_escape", "safe_url", "hms",
+]
+
+PAGE = "Post"  # type shown for the site's own blog posts and articles (schema:BlogPosting/Article pages)
+TYPE_ORDER = ["Show", "Episode", PAGE, *[t for t in ENTITY_TYPES.values() if t not in ("Show", "Episode")]]
+KIND_LABELS = {
+    "paper": "Papers", "dataset": "Datasets", "code": "Code", "video": "Videos", "news": "News",
+    "blog": "Blog posts", "wikipedia": "Wikipedia", "social": "Social media", "page": "Web pages",
+    "episode": "Episodes and posts of the corpus",
+}
+EXPORT_FORMATS = {  # name -> (label, MIME type, file suffix)
+    "graphml": ("GraphML", "application/graphml+xml", ".graphml"),
+    "turtle": ("Turtle", "text/turtle", ".ttl"),
+    "jsonld": ("JSON-LD", "application/ld+json", ".jsonld"),
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=^])")
+_PARAM = re.compile(r"^#\s*param:\s*([A-Za-z_]\w*)", re.M)
+
+
+# --- the graph, once per store version -------------------------------------------------------
+
+@dataclass(frozen=True)
+class GraphIndex:
+    """The entity graph of a store with what the views look up often."""
+
+    graph: nx.MultiDiGraph  # kgraph.export.to_networkx, with site posts typed PAGE
+    pages: frozenset[str]  # episodes and posts
+    tags: dict[str, tuple[str, ...]]
+    degree: dict[str, int]  # distinct neighbours in the whole graph
+
+
+def build_index(kg: KnowledgeGraph) -> GraphIndex:
+    """The entity graph and its page, tag and degree tables."""
+    g = kg.to_networkx()
+    pages = set()
+    for node, data in g.nodes(data=True):
+        if data.get("type") == "Episode":
+            pages.add(node)
+        elif data.get("type") in ("Blog", "Article") and "kind" not in data:  # the site's own posts
+            data["type"] = PAGE
+            pages.add(node)
+    tags: dict[str, list[str]] = defaultdict(list)
+    for row in kg.query("page-tags"):
+        tags[row["page"]].append(str(row["tag"]))
+    degree = {v: len(set(g.pred[v]) | set(g.succ[v])) for v in g}
+    return GraphIndex(g, frozenset(pages), {p: tuple(t) for p, t in tags.items()}, degree)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The network filters; empty means 'no restriction'."""
+
+    shows: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    dates: tuple[dt.date, dt.date] | None = None
+    tags: tuple[str, ...] = ()
+    min_citations: int = 0
+
+    @property
+    def on_pages(self) -> bool:
+        return bool(self.shows or self.dates or self.tags)
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    shows: list[str]
+    types: list[str]
+    tags: list[str]
+    first: dt.date | None
+    last: dt.date | None
+
+
+def filter_options(index: GraphIndex) -> FilterOptions:
+    """The values the filter widgets offer: shows, types, tags, first and last page dates."""
+    g = index.graph
+    shows = sorted({d["label"] for _, d in g.nodes(data=True) if d.get("type") == "Show"})
+    present = {d.get("type", "") for _, d in g.nodes(data=True)}
+    types = [t for t in TYPE_ORDER if t in present] + sorted(present - set(TYPE_ORDER))
+    tags = sorted({t for ts in index.tags.values() for t in ts}, key=str.lower)
+    dates = sorted(d for p in index.pages if (d := _date(g.nodes[p].get("date"))))
+    return FilterOptions(shows, types, tags, dates[0] if dates else None, dates[-1] if dates else None)
+
+
+def _date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _page_ok(data: dict, tags: tuple[str, ...], f: Filters) -> bool:
+    if f.shows and data.get("show") not in f.shows:
+        return False
+    if f.dates:
+        d = _date(data.get("date"))
+        if d is None or not f.dates[0] <= d <= f.dates[1]:
+            return False
+    return not f.tags or bool(set(tags) & set(f.tags))
+
+
+def filter_graph(index: GraphIndex, f: Filters) -> nx.MultiDiGraph:
+    """The part of the graph the filters select (see the module docstring for the rules)."""
+    g = index.graph
+    if f.on_pages:
+        pages = {p for p in index.pages if _page_ok(g.nodes[p], index.tags.get(p, ()), f)}
+        first = {w for p in pages for w in nx.all_neighbors(g, p) if w not in index.pages}
+        second = {w for v in first for w in g.succ[v] if w not in index.pages}
+        keep = pages | first | second
+    else:
+        pages = set(index.pages)
+        keep = set(g)
+    if f.min_citations > 0:
+        for v in list(keep):
+            if "kind" in g.nodes[v]:
+                citing = {p for p, keys in g.pred[v].items() if p in pages and "citation" in keys}
+                if len(citing) < f.min_citations:
+                    keep.discard(v)
+    sub = g.subgraph(keep)
+    keep = {v for v in keep if v in pages or sub.degree(v) > 0}
+    if f.types:
+        keep = {v for v in keep if g.nodes[v].get("type") in f.types}
+    return g.subgraph(keep).copy()
+
+
+@dataclass
+class View:
+    """What the network draws: at most max_nodes of the `total` entities selected."""
+
+    graph: nx.MultiDiGraph
+    total: int
+    focus: str | None = None
+    focus_hidden: bool = False  # the focused entity is outside the filters (shown anyway)
+
+    @property
+    def capped(self) -> bool:
+        return self.total > len(self.graph)
+
+
+def focus_view(index: GraphIndex, filtered: nx.MultiDiGraph, focus: str | None, hops: int,
+               max_nodes: int) -> View:
+    """The neighbourhood of `focus` (within `hops` links) in the filtered graph, or all of it.
+
+    Over max_nodes, the nearest nodes are kept (then the best connected).
+    """
+    if focus is not None and focus in index.graph:
+        hidden = focus not in filtered
+        base = index.graph.subgraph(set(filtered) | {focus}) if hidden else filtered
+        dist = nx.single_source_shortest_path_length(base.to_undirected(as_view=True), focus, cutoff=hops)
+        order = sorted(dist, key=lambda v: (dist[v], -index.degree.get(v, 0), v))
+        return View(base.subgraph(order[:max_nodes]).copy(), len(order), focus, hidden)
+    order = sorted(filtered, key=lambda v: (-index.degree.get(v, 0), v))
+    return View(filtered.subgraph(order[:max_nodes]).copy(), len(order))
+
+
+def default_focus(index: GraphIndex) -> str | None:
+    """The entity the network centres on at first: the latest episode (else the best connected)."""
+    g = index.graph
+    episodes = [p for p in index.pages if g.nodes[p].get("type") == "Episode" and g.nodes[p].get("date")]
+    if episodes:
+        return max(episodes, key=lambda p: (g.nodes[p]["date"], p))
+    return max(g, key=lambda v: (index.degree[v], v)) if len(g) else None
+
+
+def entity_labels(index: GraphIndex) -> dict[str, str]:
+    """IRI -> 'name · type' for every entity, ordered by type then name (for a search box)."""
+    g = index.graph
+    rank = {t: i for i, t in enumerate(TYPE_ORDER)}
+    nodes = sorted(g.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("type"), 99),
+                                                       str(nd[1].get("label", "")).lower(), nd[0]))
+    return {v: f"{_one_line(d.get('label', v))} · {d.get('type', '?')}" for v, d in nodes}
+
+
+def page_labels(index: GraphIndex) -> dict[str, str]:
+    """IRI -> 'date · show · title' for every episode and post, newest first."""
+    g = index.graph
+    pages = sorted(index.pages, key=lambda p: (str(g.nodes[p].get("date", "")), p), reverse=True)
+    out = {}
+    for p in pages:
+        d = g.nodes[p]
+        parts = [d.get("date", "undated"), d.get("show") or d.get("type", ""), _one_line(d.get("label", p))]
+        out[p] = " · ".join(str(x) for x in parts)
+    return out
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+# --- overview ----------------------------------------------------------------------------------
+
+def overview_counts(kg: KnowledgeGraph, index: GraphIndex) -> pd.DataFrame:
+    """Entities by type (posts apart from cited blogs), plus chapters and citation links."""
+    counts = Counter(d.get("type", "?") for _, d in index.graph.nodes(data=True))
+    for row in kg.query("entity-counts"):
+        if str(row["type"]).endswith("/Clip"):
+            counts["Chapter"] = row["count"]
+    counts["Citation link"] = sum(1 for *_, key in index.graph.edges(keys=True) if key == "citation")
+    order = [*TYPE_ORDER, "Chapter", "Citation link"]
+    rows = sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0]))
+    return pd.DataFrame(rows, columns=["type", "count"])
+
+
+def pages_frame(index: GraphIndex) -> pd.DataFrame:
+    """One row per episode or post: page, title, type, show, date, references, guests."""
+    g = index.graph
+    rows = []
+    for p in index.pages:
+        d = g.nodes[p]
+        refs = sum(1 for _, keys in g.succ[p].items() if "citation" in keys)
+        guests = sum(1 for _, keys in g.succ[p].items() if "actor" in keys)
+        rows.append({"page": p, "title": d.get("label", ""), "type": d.get("type", ""),
+                     "show": d.get("show") or "Blog posts", "date": pd.to_datetime(d.get("date")),
+                     "references": refs, "guests": guests})
+    frame = pd.DataFrame(rows, columns=["page", "title", "type", "show", "date", "references", "guests"])
+    frame = frame.sort_values(["date", "page"], ascending=[False, True], na_position="last")
+    return frame.reset_index(drop=True)
+
+
+def activity_by_show(pages: pd.DataFrame, freq: str = "QS") -> pd.DataFrame:
+    """Pages and references per show and period (default: quarters): show, period, pages, references."""
+    dated = pages.dropna(subset=["date"])
+    if dated.empty:
+        return pd.DataFrame(columns=["show", "period", "pages", "references"])
+    grouped = dated.groupby(["show", pd.Grouper(key="date", freq=freq)])
+    out = grouped.agg(pages=("page", "count"), references=("references", "sum")).reset_index()
+    return out.rename(columns={"date": "period"})
+
+
+def _frame(kg: KnowledgeGraph, query: str, columns: list[str], limit: int, **params: str) -> pd.DataFrame:
+    result = kg.run(query, params or None)
+    frame = pd.DataFrame(result.rows, columns=result.variables)
+    return frame[columns].head(limit).reset_index(drop=True)
+
+
+def top_works(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
+    """Most-cited works: work, name, type (kind), citations (pages citing it)."""
+    return _frame(kg, "most-cited-works", ["work", "name", "type", "citations"], limit)
+
+
+def top_domains(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
+    """Most-linked web sites: domain, pages linking to it, works on it."""
+    return _frame(kg, "linked-domains", ["domain", "pages", "works"], limit)
+
+
+def top_guests(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
+    """Most frequent guests: person, name, episodes."""
+    return _frame(kg, "top-guests", ["person", "name", "episodes"], limit)
+
+
+def top_organizations(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
+    """Organizations by the pages mentioning them, publishing what they cite or employing their guests."""
+    return _frame(kg, "organizations-by-mentions", ["org", "name", "pages"], limit)
+
+
+# --- entity and episode pages ------------------------------------------------------------------
+
+@dataclass
+class EntityDetails:
+    iri: str
+    name: str
+    types: list[str]
+    facts: pd.DataFrame  # property, value
+    links: list[tuple[str, str]]  # (property, http(s) URL)
+    citations: pd.DataFrame  # page, title, date, show, section, link text, context, line
+    neighbours: pd.DataFrame  # iri, name, type, relation, direction
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[/#]", str(iri).rstrip("/"))[-1]
+
+
+def _facts(kg: KnowledgeGraph, iri: str) -> list[dict]:
+    return kg.query("entity-facts", {"entity": iri})
+
+
+def entity_details(kg: KnowledgeGraph, index: GraphIndex, iri: str) -> EntityDetails | None:
+    """Everything the entity page shows about one entity, or None if the graph has no such entity."""
+    rows = _facts(kg, iri)
+    if not rows:
+        return None
+    name, types, facts, links = "", [], [], []
+    for row in rows:
+        prop, value = str(row["property"]), row["value"]
+        if prop == str(SDO.name):
+            name = str(value)
+        if prop.endswith("rdf-syntax-ns#type"):
+            local = _local(value)
+            types.append(ENTITY_TYPES.get(local, local))
+        elif row["valueName"] is None and safe_url(value):
+            if not str(value).startswith(str(ID)):
+                links.append((_local(prop), str(value)))
+        elif row["valueName"] is None:
+            facts.append({"property": _local(prop), "value": _text(value)})
+    kind = index.graph.nodes[iri].get("type") if iri in index.graph else None
+    if kind and kind not in types:
+        types.insert(0, kind)
+    columns = ["page", "title", "date", "show", "section", "anchorText", "context", "line"]
+    citations = pd.DataFrame(kg.query("entity-citations", {"entity": iri}), columns=columns)
+    citations = citations.rename(columns={"anchorText": "link text"})
+    return EntityDetails(iri, name or _local(iri), types, pd.DataFrame(facts, columns=["property", "value"]),
+                         links, citations, neighbours(index, iri))
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def neighbours(index: GraphIndex, iri: str) -> pd.DataFrame:
+    """The entities linked to iri: iri, name, type, relation, direction ('out': iri -> it)."""
+    g = index.graph
+    rows = []
+    if iri in g:
+        for direction, adjacency in (("out", g.succ[iri]), ("in", g.pred[iri])):
+            for other, keys in adjacency.items():
+                d = g.nodes[other]
+                rows.append({"iri": other, "name": d.get("label", other), "type": d.get("type", ""),
+                             "relation": ", ".join(sorted(keys)), "direction": direction})
+    frame = pd.DataFrame(rows, columns=["iri", "name", "type", "relation", "direction"])
+    return frame.sort_values(["type", "name", "iri"]).reset_index(drop=True)
+
+
+@dataclass
+class EpisodeDetails:
+    iri: str
+    title: str
+    type: str
+    show: str | None = None
+    date: str | None = None
+    url: str | None = None
+    summary: str | None = None
+    audio: str | None = None
+    transcript: str | None = None
+    video: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # role, name, person
+    chapters: pd.DataFrame = field(default_factory=pd.DataFrame)  # position, time, seconds, title
+    references: dict[str, pd.DataFrame] = field(default_factory=dict)  # kind label -> rows
+
+
+_EPISODE_FIELDS = {
+    str(SDO.name): "title", str(SDO.datePublished): "date", str(SDO.url): "url", str(SDO.abstract): "summary",
+    str(KG.audio): "audio", str(KG.transcript): "transcript", str(KG.videoVersion): "video",
+}
+
+
+def episode_details(kg: KnowledgeGraph, index: GraphIndex, iri: str) -> EpisodeDetails | None:
+    """Metadata, people, chapters and references (grouped by kind) of one episode or post."""
+    if iri not in index.pages:
+        return None
+    ep = EpisodeDetails(iri, "", index.graph.nodes[iri].get("type", ""))
+    for row in _facts(kg, iri):
+        prop, value = str(row["property"]), row["value"]
+        if prop in _EPISODE_FIELDS:
+            setattr(ep, _EPISODE_FIELDS[prop], _text(value))
+        elif prop == str(SDO.partOfSeries):
+            ep.show = row["valueName"]
+        elif prop == str(SDO.keywords):
+            ep.tags.append(str(value))
+        elif prop == str(KG.category):
+            ep.categories.append(str(value))
+    ep.people = pd.DataFrame(kg.query("episode-people", {"episode": iri}), columns=["role", "name", "person"])
+    chapters = kg.query("episode-chapters", {"episode": iri})
+    ep.chapters = pd.DataFrame(
+        [{"position": c["position"], "time": hms(c["start"]), "seconds": c["start"], "title": c["name"]}
+         for c in chapters], columns=["position", "time", "seconds", "title"])
+    refs = pd.DataFrame(kg.query("episode-references", {"episode": iri}),
+                        columns=["kind", "work", "name", "url", "section", "anchorText", "line"])
+    refs = refs.rename(columns={"anchorText": "link text"})
+    order = list(KIND_LABELS)
+    for kind in sorted(refs["kind"].unique(), key=lambda k: order.index(k) if k in order else len(order)):
+        part = refs[refs["kind"] == kind].drop(columns=["kind"]).reset_index(drop=True)
+        ep.references[KIND_LABELS.get(kind, str(kind))] = part
+    return ep
+
+
+def hms(seconds: object) -> str:
+    """A chapter start as M:SS or H:MM:SS ('' when unknown)."""
+    if seconds is None or seconds == "":
+        return ""
+    s = int(seconds)
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# --- SPARQL console ----------------------------------------------------------------------------
+
+@dataclass
+class ConsoleResult:
+    kind: str  # select, ask or graph
+    frame: pd.DataFrame  # every value as text
+    csv: str
+    json: str
+
+
+def query_params(text: str) -> list[str]:
+    """The parameters a query declares in its header (`# param: name - what it means`)."""
+    return list(dict.fromkeys(_PARAM.findall(text)))
+
+
+def run_console(kg: KnowledgeGraph, text: str, params: dict[str, str] | None = None,
+                max_rows: int = 10_000) -> ConsoleResult:
+    """Run a read-only query typed in the console; raises kgraph.QueryError with the parser's position."""
+    result = kg.run(text, params or None, max_rows=max_rows)
+    if result.kind == "ask":
+        frame = pd.DataFrame({"boolean": ["true" if result.boolean else "false"]})
+    elif result.kind == "graph":
+        frame = pd.DataFrame([[t.n3() for t in triple] for triple in result.triples],
+                             columns=["subject", "predicate", "object"])
+    else:
+        frame = pd.DataFrame([["" if v is None else _text(v) for v in (row.get(c) for c in result.variables)]
+                              for row in result.rows], columns=result.variables)
+    return ConsoleResult(result.kind, frame, result.to_csv(), result.to_json())
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str] | None = None) -> bytes:
+    """The whole graph (nodes=None) or the part about `nodes`, as GraphML, Turtle or JSON-LD."""
+    if fmt == "graphml":
+        g = index.graph if nodes is None else index.graph.subgraph(nodes)
+        return _graphml(g)
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown download format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
+    graph = kg.to_rdflib() if nodes is None else _subgraph_rdf(kg, index, set(nodes))
+    data = graph.serialize(format="json-ld" if fmt == "jsonld" else fmt)
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _graphml(g: nx.MultiDiGraph) -> bytes:
+    """GraphML that opens in Gephi laid out and coloured (x, y, size, r, g, b), like `kgraph export`."""
+    from kgraph.viz import layout_positions
+
+    out = nx.MultiDiGraph()
+    pos = layout_positions(g)
+    degree = dict(nx.Graph(g.to_undirected(as_view=True)).degree())
+    for v, data in g.nodes(data=True):
+        r, gr, b = TYPE_COLORS.get(data.get("type", ""), (120, 120, 120))
+        attrs = {k: str(val) for k, val in data.items() if val is not None}
+        attrs.update(x=float(pos[v][0]), y=float(pos[v][1]), size=round(4 + 3 * degree[v] ** 0.5, 2),
+                     r=r, g=gr, b=b)
+        out.add_node(str(v), **attrs)
+    for s, o, key, data in g.edges(keys=True, data=True):
+        out.add_edge(str(s), str(o), key=str(key), relation=str(data.get("relation", key)))
+    buf = io.BytesIO()
+    nx.write_graphml(out, buf, named_key_ids=True)
+    return buf.getvalue()
+
+
+def _subgraph_rdf(kg: KnowledgeGraph, index: GraphIndex, keep: set[str]):
+    """The triples about the kept entities, their chapters, and the citations between kept nodes."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from kgraph.store import from_ox
+
+    db = kg.db
+    subjects = set(keep)
+    has_part, citing, cites = ox.NamedNode(str(SDO.hasPart)), ox.NamedNode(str(KG.citingPage)), ox.NamedNode(
+        str(KG.cites))
+    for page in keep & index.pages:
+        node = ox.NamedNode(page)
+        subjects.update(q.object.value for q in db.quads_for_pattern(node, has_part, None, None))
+        for q in db.quads_for_pattern(None, citing, node, None):
+            if all(t.object.value in keep for t in db.quads_for_pattern(q.subject, cites, None, None)):
+                subjects.add(q.subject.value)
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    for s in sorted(subjects):
+        for q in db.quads_for_pattern(ox.NamedNode(s), None, None, None):
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value in index.graph and o.value not in keep:
+                continue
+            graph.add((from_ox(q.subject), from_ox(q.predicate), from_ox(o)))
+    return graph
+
+
+# --- text --------------------------------------------------------------------------------------
+
+def md_escape(text: object) -> str:
+    """Text that Streamlit markdown shows as it is: every markdown, HTML and directive character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is an http(s) URL (safe to offer as a link), else None."""
+    text = str(url or "").strip()
+    return text if re.match(r"^https?://[^\s<>\"']+$", text, re.I) else None

@@ -1,0 +1,349 @@
+"""networkx -> one self-contained vis-network page (via pyvis), as a string: offline and script-safe.
+
+The page is meant for an iframe whose content has an opaque origin (a ``data:`` URL, see
+`data_url`), and it is built so that nothing a web page wrote can run in it:
+
+- pyvis' own template is not used: it renders with autoescaping off, loads bootstrap (and, by
+  default, vis-network) from CDNs, and switches every tooltip to ``innerHTML`` as soon as one
+  title contains ``href``. pyvis collects the nodes and edges; a small template of ours, with
+  autoescaping on, inlines the vis-network script shipped inside the pyvis package.
+- Tooltips are plain text: made into DOM nodes with ``textContent`` in the page, never parsed as
+  HTML, and never containing the string ``href``. Labels are drawn on the canvas.
+- Data goes in as JSON with ``<``, ``>`` and ``&`` escaped, so no string can close the script.
+- A Content-Security-Policy meta tag allows exactly the two inline scripts (by hash), no
+  network at all, and no inline event handlers.
+
+Positions are computed here (a networkx spring layout of the best-connected nodes, the rest
+placed around their neighbours), so the browser draws at once with physics off; with physics
+on, stabilisation starts from those positions, is capped, and physics stops once stable.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Hashable
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+import networkx as nx
+
+from kgraph.export import ENTITY_TYPES, TYPE_COLORS
+
+__all__ = ["NODE_CAP", "MAX_NODES", "network_html", "data_url", "layout_positions", "legend", "tooltip_text",
+           "svg_image", "hex_color"]
+
+NODE_CAP = 250  # default number of nodes drawn: the layout and the browser stay well under a second
+MAX_NODES = 600  # hard limit: the page must fit a data: URL (Chromium caps URLs at 2 MB)
+_CORE = 350  # nodes laid out by the spring model; the others are placed around their neighbours
+_OTHER_COLOR = (120, 120, 120)
+_EXTRA_COLORS = {"Post": (0, 105, 148)}  # the site's own posts (the dashboard tells them from cited blogs)
+_TYPE_ORDER = ["Show", "Episode", "Post", *[t for t in ENTITY_TYPES.values() if t not in ("Show", "Episode")]]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_HREF = re.compile("href", re.I)
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<title>kgraph network</title>
+<style>
+html, body { margin: 0; padding: 0; font: 13px system-ui, sans-serif; color: #222; background: #fff; }
+#bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; padding: 4px 6px; }
+#bar button { font: inherit; padding: 2px 10px; cursor: pointer; }
+#legend { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 0; padding: 0; list-style: none; }
+#legend .dot { display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 4px;
+  vertical-align: -1px; }
+#net { width: 100%; height: {{ height }}px; border-top: 1px solid #ddd; position: relative; }
+div.vis-tooltip { position: absolute; visibility: hidden; padding: 5px 7px; white-space: pre-wrap;
+  max-width: 420px; background: #fffef5; border: 1px solid #999; border-radius: 3px; font-size: 12px;
+  box-shadow: 2px 2px 8px rgba(0,0,0,.2); pointer-events: none; z-index: 5; }
+</style>
+</head>
+<body data-view="{{ view_id }}" data-nodes="{{ n_nodes }}">
+<div id="bar">
+<span id="count">{{ n_nodes }} entities, {{ n_edges }} links</span>
+<button id="save" type="button" title="Save the view as a PNG image">Save PNG</button>
+<button id="fit" type="button">Fit</button>
+<ul id="legend">{% for name, color in legend -%}
+<li><span class="dot" style="background:{{ color }}"></span>{{ name }}</li>
+{%- endfor %}</ul>
+</div>
+<div id="net"></div>
+<script>{{ vis_js }}</script>
+<script>{{ app_js }}</script>
+</body></html>
+"""
+
+# Runs in the page: builds text-only tooltips, draws, stops physics once stable, saves a PNG.
+_APP_JS = """(function () {
+"use strict";
+var DATA = %s;
+function tip(text) { var d = document.createElement("div"); d.textContent = text; return d; }
+DATA.nodes.forEach(function (n) { if (n.title) { n.title = tip(n.title); } });
+DATA.edges.forEach(function (e) { if (e.title) { e.title = tip(e.title); } });
+var container = document.getElementById("net");
+var nodes = new vis.DataSet(DATA.nodes), edges = new vis.DataSet(DATA.edges);
+var network = new vis.Network(container, {nodes: nodes, edges: edges}, DATA.options);
+window.kgraphNetwork = network;
+network.once("afterDrawing", function () {
+  document.body.setAttribute("data-drawn", String(nodes.length));
+  window.__kgraphDrawn = {nodes: nodes.length, at: performance.now()};
+});
+if (DATA.focus !== null) { network.selectNodes([DATA.focus]); }
+if (DATA.physics) {
+  var stop = function () { network.setOptions({physics: {enabled: false}}); };
+  network.once("stabilizationIterationsDone", stop);
+  setTimeout(stop, DATA.stopAfterMs);
+}
+document.getElementById("fit").addEventListener("click", function () { network.fit(); });
+document.getElementById("save").addEventListener("click", function () {
+  var src = container.querySelector("canvas"), ratio = window.devicePixelRatio || 1;
+  var out = document.createElement("canvas");
+  out.width = src.width; out.height = src.height;
+  var ctx = out.getContext("2d");
+  ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
+  ctx.drawImage(src, 0, 0);
+  ctx.scale(ratio, ratio);
+  ctx.font = "12px sans-serif"; ctx.textBaseline = "middle";
+  DATA.legend.forEach(function (item, i) {
+    var y = 14 + i * 18;
+    ctx.fillStyle = item[1]; ctx.beginPath(); ctx.arc(14, y, 6, 0, 2 * Math.PI); ctx.fill();
+    ctx.fillStyle = "#222222"; ctx.fillText(item[0], 26, y);
+  });
+  out.toBlob(function (blob) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = DATA.filename;
+    document.body.appendChild(a); a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
+  }, "image/png");
+});
+})();"""
+
+
+def hex_color(kind: str) -> str:
+    """The colour of an entity type as #rrggbb (grey for types without one)."""
+    r, g, b = TYPE_COLORS.get(kind) or _EXTRA_COLORS.get(kind, _OTHER_COLOR)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def legend(g: nx.Graph) -> list[tuple[str, str]]:
+    """(type, colour) for each entity type present in g, in ENTITY_TYPES order."""
+    present = Counter(data.get("type", "") for _, data in g.nodes(data=True))
+    order = _TYPE_ORDER
+    kinds = sorted(present, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(f"{k or 'Other'} ({present[k]})", hex_color(k)) for k in kinds]
+
+
+def tooltip_text(data: dict, degree: int | None = None) -> str:
+    """A node's tooltip: plain text lines (name, type, show, date, URL), never containing 'href'."""
+    lines = [str(data.get("label", ""))]
+    facts = [str(data[k]) for k in ("type", "show", "date", "identifier") if data.get(k)]
+    if facts:
+        lines.append(" · ".join(facts))
+    if data.get("url"):
+        lines.append(str(data["url"]))
+    if degree is not None:
+        lines.append(f"{degree} link{'s' if degree != 1 else ''}")
+    return _plain("\n".join(lines), 600)
+
+
+def _plain(text: str, limit: int) -> str:
+    """Text without control characters, 'href' broken by a zero-width space, at most limit chars."""
+    text = _CONTROL.sub("", text)
+    text = _HREF.sub(lambda m: m.group(0)[:2] + "\u200b" + m.group(0)[2:], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hashable, tuple[float, float]]:
+    """Node -> (x, y) in canvas units: spring layout of the `core` best-connected nodes, others nearby.
+
+    Deterministic for a given graph and seed. Works without scipy at any size: only the core goes
+    through networkx's (dense) spring model, every other node is set on a small spiral around
+    its best-connected placed neighbour, and nodes with no path to the core on an outer ring.
+    """
+    u = nx.Graph(g.to_undirected(as_view=True)) if g.is_directed() or g.is_multigraph() else g
+    n = len(u)
+    if n == 0:
+        return {}
+    degree = dict(u.degree())
+    order = sorted(u, key=lambda v: (-degree[v], str(v)))
+    kernel = u.subgraph(order[:core])
+    if len(kernel) == 1:
+        pos = {order[0]: (0.0, 0.0)}
+    else:
+        pos = {v: (float(p[0]), float(p[1])) for v, p in
+               nx.spring_layout(kernel, seed=seed, iterations=50 if len(kernel) <= 200 else 35).items()}
+    spread = 0.12 if n > core else 0.0
+    around: Counter = Counter()
+    rest = [v for v in order if v not in pos]
+    while rest:
+        waiting = []
+        for v in rest:
+            anchors = [w for w in u[v] if w in pos]
+            if not anchors:
+                waiting.append(v)
+                continue
+            a = max(anchors, key=lambda w: (degree[w], str(w)))
+            k = around[a] = around[a] + 1
+            r = spread * math.sqrt(k) / 3 + 0.03
+            pos[v] = (pos[a][0] + r * math.cos(k * 2.39996), pos[a][1] + r * math.sin(k * 2.39996))
+        if len(waiting) == len(rest):  # no path to anything placed: an outer ring
+            for i, v in enumerate(waiting):
+                angle = 2 * math.pi * i / len(waiting)
+                pos[v] = (1.25 * math.cos(angle), 1.25 * math.sin(angle))
+            break
+        rest = waiting
+    scale = 150 + 45 * math.sqrt(n)
+    return {v: (round(x * scale, 1), round(y * scale, 1)) for v, (x, y) in pos.items()}
+
+
+@functools.cache
+def _vis_js() -> str:
+    import pyvis
+
+    text = (Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js").read_text(
+        encoding="utf-8")
+    if "</script" in text.lower():  # it could not be inlined safely
+        raise RuntimeError("vis-network.min.js contains '</script' and cannot be inlined")
+    return text
+
+
+@functools.cache
+def _template():
+    from jinja2 import Environment
+
+    return Environment(autoescape=True).from_string(_TEMPLATE)
+
+
+def _json_for_script(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _sha256(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
+def network_html(
+    g: nx.Graph,
+    *,
+    positions: dict[Hashable, tuple[float, float]] | None = None,
+    focus: Hashable | None = None,
+    physics: bool = False,
+    height: int = 620,
+    max_nodes: int = MAX_NODES,
+    degrees: dict[Hashable, int] | None = None,
+    filename: str = "kgraph-network.png",
+) -> str:
+    """The page drawing g: colour by `type`, size by degree (from `degrees`, else g's), text tooltips.
+
+    Nodes carry the attributes of `kgraph.export.to_networkx` (label, type, show, date, url).
+    Raises ValueError when g has more than max_nodes nodes: choose what to show before drawing.
+    """
+    from pyvis.network import Network
+
+    if len(g) > max_nodes:
+        raise ValueError(f"{len(g)} nodes is more than this view draws ({max_nodes}); filter or focus first")
+    positions = positions if positions is not None else layout_positions(g)
+    local_degree = dict(g.degree())
+    degrees = degrees or local_degree
+    net = Network(height=f"{height}px", directed=True, cdn_resources="in_line")
+    ids = {node: i for i, node in enumerate(g.nodes)}
+    for node, data in g.nodes(data=True):
+        kind = data.get("type", "")
+        color = hex_color(kind)
+        x, y = positions.get(node, (0.0, 0.0))
+        label = _plain(str(data.get("label", node)), 200)
+        net.add_node(
+            ids[node], label=label if len(label) <= 42 else label[:40] + "…", shape="dot",
+            color={"background": color, "border": "#222222" if node == focus else color,
+                   "highlight": {"background": color, "border": "#000000"}},
+            borderWidth=4 if node == focus else 1, value=degrees.get(node, local_degree[node]),
+            title=tooltip_text(data, degrees.get(node, local_degree[node])), x=x, y=y,
+        )
+    relations: dict[tuple[int, int], list[str]] = {}
+    for s, o, data in g.edges(data=True):
+        relations.setdefault((ids[s], ids[o]), []).append(str(data.get("relation", "")))
+    for (s, o), rels in relations.items():
+        net.add_edge(s, o, title=_plain(", ".join(sorted(set(rels))), 200))
+    nodes, edges = net.nodes, net.edges
+    many = len(nodes) > 150
+    options = {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "nodes": {"shape": "dot", "scaling": {"min": 8, "max": 42, "label": {
+            "enabled": True, "min": 11, "max": 22, "drawThreshold": 6}},
+            "font": {"size": 12, "face": "sans-serif", "color": "#222222"}},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}}, "smooth": False,
+                  "color": {"color": "#b0b0b0", "highlight": "#444444", "hover": "#444444"}, "width": 0.8},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many,
+                        "navigationButtons": False, "keyboard": False},
+        "physics": {"enabled": physics, "solver": "forceAtlas2Based",
+                    "forceAtlas2Based": {"gravitationalConstant": -40, "springLength": 90},
+                    "stabilization": {"enabled": physics, "iterations": 120 if many else 200, "fit": True}},
+    }
+    payload = {
+        "nodes": nodes, "edges": edges, "options": options, "physics": physics, "stopAfterMs": 4000,
+        "focus": ids.get(focus) if focus is not None else None,
+        "legend": [list(item) for item in legend(g)], "filename": filename,
+    }
+    data_json = _json_for_script(payload)
+    app_js = _APP_JS % data_json
+    vis_js = _vis_js()
+    csp = ("default-src 'none'; script-src " + _sha256(vis_js) + " " + _sha256(app_js)
+           + "; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'")
+    from markupsafe import Markup
+
+    return _template().render(
+        csp=csp, height=height, view_id=hashlib.sha1(data_json.encode("utf-8")).hexdigest()[:16],
+        n_nodes=len(nodes), n_edges=len(edges), legend=legend(g),
+        vis_js=Markup(vis_js), app_js=Markup(app_js),
+    )
+
+
+def data_url(html: str) -> str:
+    """The page as a data: URL: loaded in an iframe, it has an opaque origin, away from the app's."""
+    return "data:text/html;charset=utf-8;base64," + base64.b64encode(html.encode("utf-8")).decode("ascii")
+
+
+def svg_image(g: nx.Graph, positions: dict[Hashable, tuple[float, float]] | None = None,
+              degrees: dict[Hashable, int] | None = None) -> str:
+    """The same drawing as a standalone SVG image (escaped text, no script), for 'save as image'."""
+    positions = positions if positions is not None else layout_positions(g)
+    degrees = degrees or dict(g.degree())
+    if not len(g):
+        return '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"></svg>'
+    xs = [positions[v][0] for v in g]
+    ys = [positions[v][1] for v in g]
+    pad = 60
+    x0, y0 = min(xs) - pad, min(ys) - pad
+    width, height = max(xs) - x0 + pad, max(ys) - y0 + pad
+    top = 20 * len(legend(g)) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + top:.0f}" '
+             f'viewBox="{x0:.1f} {y0 - top:.1f} {width:.1f} {height + top:.1f}" font-family="sans-serif">',
+             f'<rect x="{x0:.1f}" y="{y0 - top:.1f}" width="{width:.1f}" height="{height + top:.1f}" '
+             'fill="#fff"/>']
+    for s, o in {(s, o) for s, o in g.edges()}:
+        (ax, ay), (bx, by) = positions[s], positions[o]
+        parts.append(f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke="#b0b0b0" stroke-width="0.8"/>')
+    for v, data in g.nodes(data=True):
+        x, y = positions[v]
+        r = 4 + 3 * math.sqrt(degrees.get(v, 0))
+        label = xml_escape(_plain(str(data.get("label", v)), 42), {'"': "&quot;"})
+        parts.append(f'<circle cx="{x}" cy="{y}" r="{r:.1f}" fill="{hex_color(data.get("type", ""))}"/>'
+                     f'<text x="{x}" y="{y + r + 11:.1f}" font-size="11" text-anchor="middle">{label}</text>')
+    for i, (name, color) in enumerate(legend(g)):
+        y = y0 - top + 16 + 20 * i
+        parts.append(f'<circle cx="{x0 + 14:.1f}" cy="{y:.1f}" r="6" fill="{color}"/>'
+                     f'<text x="{x0 + 26:.1f}" y="{y + 4:.1f}" font-size="12">{xml_escape(name)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
