@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from kgraph.extract.people import clean_name
@@ -124,6 +125,18 @@ def _exact(score: Score, page: str, gold, pred) -> None:
         score.misses.append(f"{page}: expected {gold!r}, got {pred!r}")
 
 
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, set[str]]:
+    """Normalised org name -> every normalised alias the curated table gives it."""
+    from kgraph.extract.orgs import load_org_table
+
+    table = load_org_table()
+    out: dict[str, set[str]] = {}
+    for alias, key in table.by_alias.items():
+        out.setdefault(_norm(table.by_key[key].name), set()).add(_norm(alias))
+    return out
+
+
 def page_facts(kg, rel: str) -> dict | None:
     """What the graph says about one page (by its content-relative path)."""
     p = {"file": rel}
@@ -150,8 +163,7 @@ def page_facts(kg, rel: str) -> dict | None:
     facts["datasets"] = {f"{r['name']} <{r['url']}>": {_norm(r["name"])} | ({str(r["url"]).casefold()} if r["url"] else set())
                          for r in datasets}
     orgs = kg.query("""SELECT DISTINCT ?name WHERE { ?e kg:sourceFile ?file .
-        { ?e schema:mentions ?o } UNION { ?e schema:citation/schema:publisher ?o }
-        UNION { ?e schema:actor/schema:affiliation ?o }
+        { ?e schema:mentions ?o } UNION { ?e schema:actor/schema:affiliation ?o }
         ?o a schema:Organization ; schema:name ?name }""", p)
-    facts["organizations"] = {r["name"]: {_norm(r["name"])} for r in orgs}
+    facts["organizations"] = {r["name"]: {_norm(r["name"]), *_aliases().get(_norm(r["name"]), ())} for r in orgs}
     return facts

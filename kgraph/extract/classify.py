@@ -183,8 +183,9 @@ def publisher_name(link: Link, kind: str) -> str:
 _PUBLISHER = re.compile(r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$")
 
 
-def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, str]:
-    """(work, its publisher if known, the publisher name as the page wrote it) for a link."""
+def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
+    """(work, its publisher if known, whether the page names that publisher, an unknown
+    publisher name as the page wrote it) for a link."""
     canon = canonical_url(url)
     kind = kind_from_url(canon)
     words_kind = kind_from_words(link)
@@ -213,11 +214,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     else:
         key = canon
     said = publisher_name(link, kind)
-    publisher = orgs.find_name(said) if said else None
-    if publisher is None and owner is not None and owner.kind not in ("company",) or (
-        owner is not None and owner.kind == "news"
-    ):
-        publisher = publisher or owner
+    named = orgs.find_name(said) if said else None
+    publisher = named or (owner if owner is not None and owner.kind != "company" else None)
     work = Work(key=key, url=canon, kind=kind, name=name, identifier=ident,
                 publisher=publisher.key if publisher else "", venue=venue)
-    return work, publisher, said if publisher is None else ""
+    return work, publisher, named is not None, said if named is None else ""

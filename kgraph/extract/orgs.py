@@ -16,7 +16,7 @@ from kgraph.errors import InputError
 from kgraph.extract.people import slug
 from kgraph.model import Organization
 
-__all__ = ["OrgTable", "load_org_table"]
+__all__ = ["OrgTable", "load_org_table", "orgs_in_text"]
 
 
 @dataclass
@@ -104,3 +104,31 @@ def _read_rows(table: OrgTable, text: str, source: str) -> None:
         split = lambda v: [x.strip() for x in (v or "").split("|") if x.strip()]  # noqa: E731
         table.add(name, (row.get("kind") or "").strip(), split(row.get("domains")), split(row.get("aliases")),
                   (row.get("match_text") or "yes").strip().lower() != "no")
+
+
+# Words that make a capitalised phrase an institution: "Rockefeller Foundation", "Office of
+# Management and Budget", "House Committee on Science, Space, and Technology".
+_HEADS = (r"Institute|Foundation|University|Universit[ée]|Center|Centre|Lab|Labs|Laboratory|School|College|"
+          r"Office|Department|Ministry|Committee|Commission|Council|Agency|Association|Society|Coalition|"
+          r"Alliance|Fund|Trust|Initiative|Corporation|Corp\.|Inc\.|Ltd\.|Bureau|Authority|Parliament|"
+          r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network")
+_CAP = r"(?:[A-Z][\w&'’\-]*(?:\.(?=\w)\w+)*)"
+_LINK = r"(?:\s*,|\s+(?:of|for|on|and|&|de|the)){0,3}"
+_ORG_PHRASE = re.compile(
+    rf"(?<![\w.])((?:{_CAP}\s+){{1,5}}(?:{_HEADS})(?:(?:\s+(?:of|for|on|in)(?:\s+the)?\s+{_CAP}(?:{_LINK}\s+{_CAP}){{0,4}}))?"
+    rf"|(?:{_HEADS})\s+(?:of|for|on)(?:\s+the)?\s+{_CAP}(?:{_LINK}\s+{_CAP}){{0,4}})(?![\w])"
+)
+_LEADING = re.compile(r"^(?:The|A|An|This|That|These|Our|Their|His|Her|Its|In|At|From|With|And|Or|But|For|By|On|Of)\s+")
+
+
+def orgs_in_text(text: str, table: OrgTable | None = None) -> list[Organization]:
+    """Institutions named in running text by a head word; known names resolve to the table."""
+    found: dict[str, Organization] = {}
+    for m in _ORG_PHRASE.finditer(text):
+        name = _LEADING.sub("", m.group(1).strip(" ,"))
+        name = re.sub(r"[,\s]+(?:and|&)$", "", name).strip(" ,")
+        if len(name.split()) < 2 or len(name) > 90:
+            continue
+        org = (table.find_name(name) if table else None) or Organization(name=name, key=slug(name))
+        found.setdefault(org.key, org)
+    return list(found.values())

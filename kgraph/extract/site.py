@@ -18,7 +18,7 @@ from kgraph.extract.chapters import find_chapters
 from kgraph.extract.classify import classify
 from kgraph.extract.datasets import named_datasets
 from kgraph.extract.links import find_links, strip_markup
-from kgraph.extract.orgs import OrgTable
+from kgraph.extract.orgs import OrgTable, orgs_in_text
 from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, person_key, slug
 from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import publish_status
@@ -234,6 +234,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     intro = summary + " " + strip_markup(page.body.split("\n## ", 1)[0])[:3000]
     organizations: dict[str, Organization] = {}
     people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
+    mentioned: set[str] = {a for p in people for a in p.affiliations}  # named on the page, not just a domain
     links = front_matter_links(meta, title) + find_links(page.body, page.body_line)
     audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
     transcript = video = ""
@@ -261,18 +262,27 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             continue
         if host_of(canon) == host_of(page.site.base_url) and _first_segment(canon) in d.show_by_path:
             continue  # a link to the site's own show or list page, not a reference
-        work, publisher, said = classify(link, canon, orgs)
+        work, publisher, named, said = classify(link, canon, orgs)
         if publisher is not None:
             organizations[publisher.key] = publisher
+            if named:
+                mentioned.add(publisher.key)
+        elif said and said == work.name and work.kind == "dataset":
+            pass  # the words before the link name the thing itself ("WikiDBs [webpage]"), not a publisher
         elif said and _is_org_name(said, work.url):
             org = Organization(name=said, key=slug(said))
             organizations[org.key] = org
+            mentioned.add(org.key)
             work = replace(work, publisher=org.key)
         works.append(work)
         citations.append(Citation(key, work.key, link.line, link.section, link.text, link.context))
     text = title + " " + summary + " " + strip_markup(page.body)
-    for org in orgs.mentioned_in(text):
+    prose = " \n ".join([title, summary, *prose_lines(page.body)])
+    phrases = orgs_in_text(prose, orgs)
+    named_here = [o.name for o in phrases] + [organizations[k].name for k in mentioned if k in organizations]
+    for org in phrases + orgs.mentioned_in(_mask(text, named_here)):
         organizations.setdefault(org.key, org)
+        mentioned.add(org.key)
     linked_names = {w.name.casefold() for w in works if w.kind == "dataset"}
     named = [d for d in named_datasets(text) if d.name.casefold() not in linked_names]
     for d in named:
@@ -284,7 +294,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         guests=tuple(guests), tags=tuple(_as_list(meta.get("tags"))),
         categories=tuple(_as_list(meta.get("categories"))), chapters=find_chapters(page.body), audio=audio,
         transcript=transcript, video=video, recorded=_recorded(recorded),
-        mentions=tuple(sorted(organizations)), datasets=tuple(d.key for d in named),
+        mentions=tuple(sorted(mentioned)), datasets=tuple(d.key for d in named),
     )
     return PageFacts(episode, people, list(organizations.values()), works, citations)
 
@@ -309,6 +319,28 @@ def front_matter_links(meta: dict, title: str) -> list[Link]:
                 url = "https://doi.org/" + url
             found.append((word, url))
     return [Link(url=url, text=text, line=1, section="Front matter", context=title) for text, url in found]
+
+
+def prose_lines(body: str) -> list[str]:
+    """The body's running text, line by line: not list items or headings (reference titles are
+    Title Cased and would read as names), not chapter lines."""
+    out = []
+    for line in re.sub(r"<!--.*?-->", " ", body, flags=re.S).split("\n"):
+        if re.match(r"^\s*([-*+•]|\d+[.)]|#)", line) or re.match(r"^\s*\(?\d{1,2}:\d{2}", line):
+            continue
+        text = strip_markup(line)
+        if text:
+            out.append(text)
+    return out
+
+
+def _mask(text: str, names: list[str]) -> str:
+    """Blank out longer names already recognised, so 'Stanford' inside 'Stanford Law School'
+    does not also count as Stanford University."""
+    for name in sorted(set(names), key=len, reverse=True):
+        if len(name.split()) > 1:
+            text = text.replace(name, " " * len(name))
+    return text
 
 
 def _recorded(m: re.Match | None) -> dt.date | None:
