@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from importlib import resources
 
-__all__ = ["clean_name", "person_key", "slug", "guests_from_title", "looks_like_name", "HONORIFICS"]
+__all__ = ["looks_like_person", "clean_name", "person_key", "slug", "guests_from_title", "looks_like_name", "HONORIFICS"]
 
 HONORIFICS = re.compile(
     r"^(?:(?:dr|prof|professor|mr|mrs|ms|mx|sir|dame|rev|hon|st)\.?\s+)+", re.I
@@ -83,3 +85,15 @@ def _share_surname(names: list[str]) -> list[str]:
         return names
     surname = " ".join(last[1:])
     return [f"{n} {surname}" if len(n.split()) == 1 else n for n in names[:-1]] + [names[-1]]
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    text = resources.files("kgraph").joinpath("data/first_names.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.split() if w.strip() and not w.startswith("#"))
+
+
+def looks_like_person(name: str) -> bool:
+    """'Josh Steimle', 'Bernie Sanders': a common first name then one or two capitalised words."""
+    tokens = name.split()
+    return 2 <= len(tokens) <= 3 and tokens[0] in _first_names() and looks_like_name(name)

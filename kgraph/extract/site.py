@@ -19,7 +19,7 @@ from kgraph.extract.classify import classify
 from kgraph.extract.datasets import named_datasets
 from kgraph.extract.links import find_links, strip_markup
 from kgraph.extract.orgs import OrgTable, orgs_in_text
-from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, person_key, slug
+from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, looks_like_person, person_key, slug
 from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import publish_status
 from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Person, Show, Skipped, Work
@@ -235,6 +235,8 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     organizations: dict[str, Organization] = {}
     people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
     mentioned: set[str] = {a for p in people for a in p.affiliations}  # named on the page, not just a domain
+    people_names = {n for p in people for n in (p.name, p.name.split()[0])} | {
+        n for h in hosts if h in d.people for n in (d.people[h].name, d.people[h].name.split()[0])}
     links = front_matter_links(meta, title) + find_links(page.body, page.body_line)
     audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
     transcript = video = ""
@@ -263,21 +265,20 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         if host_of(canon) == host_of(page.site.base_url) and _first_segment(canon) in d.show_by_path:
             continue  # a link to the site's own show or list page, not a reference
         work, publisher, named, said = classify(link, canon, orgs)
-        if publisher is not None:
+        if publisher is not None and named:
             organizations[publisher.key] = publisher
-            if named:
-                mentioned.add(publisher.key)
-        elif said and said == work.name and work.kind == "dataset":
-            pass  # the words before the link name the thing itself ("WikiDBs [webpage]"), not a publisher
-        elif said and _is_org_name(said, work.url):
-            org = Organization(name=said, key=slug(said))
+            mentioned.add(publisher.key)
+        elif said and work.kind not in ("dataset", "paper", "code") and _is_org_name(said, work.url, people_names):
+            org = Organization(name=said, key=slug(said))  # the page's words beat the domain's owner
             organizations[org.key] = org
             mentioned.add(org.key)
             work = replace(work, publisher=org.key)
+        elif publisher is not None:
+            organizations[publisher.key] = publisher
         works.append(work)
         citations.append(Citation(key, work.key, link.line, link.section, link.text, link.context))
     text = title + " " + summary + " " + strip_markup(page.body)
-    prose = " \n ".join([title, summary, *prose_lines(page.body)])
+    prose = re.sub(r"“[^”]*”|\"[^\"]*\"", " ", " \n ".join([title, summary, *prose_lines(page.body)]))
     phrases = orgs_in_text(prose, orgs)
     named_here = [o.name for o in phrases] + [organizations[k].name for k in mentioned if k in organizations]
     for org in phrases + orgs.mentioned_in(_mask(text, named_here)):
@@ -352,13 +353,17 @@ def _recorded(m: re.Match | None) -> dt.date | None:
         return None
 
 
-def _is_org_name(name: str, url: str) -> bool:
+def _is_org_name(name: str, url: str, people: set[str] = frozenset()) -> bool:
     """Is a publisher named on the line an organization? Only with evidence beyond one word.
 
     Evidence: its name matches the link's domain ("Fight Corruption" on fightcorruption.us),
     it is written like an acronym or brand (EAAMO, LegalEagle), or it carries an institution
-    word (Institute, News, University...). A lone capitalised word ("Personal") is not enough.
+    word (Institute, News, University...). A lone capitalised word ("Personal") is not enough,
+    and neither is a person: someone the page names, or a common first name and a surname
+    ("Josh Steimle [blog post]" on his own domain).
     """
+    if name in people or looks_like_person(name):
+        return False
     squashed = re.sub(r"[^a-z0-9]", "", name.lower())
     if squashed and squashed in host_of(url).replace(".", "").replace("-", ""):
         return True
@@ -383,10 +388,10 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
         if not am:
             continue
         name = re.sub(r"\s+(?:and|&|the|of|for|on|in)$", "", am.group("org").strip()).strip()
-        org = orgs.find_name(name) or (Organization(name=name, key=slug(name)) if len(name) > 2 else None)
-        if org is not None and org.key not in affs and not looks_like_name(name) or (
-            org is not None and orgs.find_name(name) is not None
-        ):
+        org = orgs.find_name(name)
+        if org is None and (orgs_in_text(name) or re.fullmatch(r"[A-Z][A-Z0-9&.\-]{1,9}", name)):
+            org = Organization(name=re.sub(r"^the\s+", "", name, flags=re.I), key=slug(name))
+        if org is not None and org.key not in affs:
             affs.append(org.key)
             found.setdefault(org.key, org)
     return replace(person, affiliations=tuple(affs)) if affs else person
