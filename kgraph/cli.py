@@ -98,11 +98,17 @@ def _print_summary(s: dict, path: Path, quiet: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--param", "-p", multiple=True, metavar="NAME=VALUE", help="Value for a bundled query's parameter.")
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True, metavar="SECONDS",
+              help="Stop the query after this many seconds (0: no limit, run in this process).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Fail when the result has more rows than this.")
 @_friendly
-def query(query: str | None, store: Path | None, fmt: str, param: tuple[str, ...], list_: bool) -> None:
+def query(query: str | None, store: Path | None, fmt: str, param: tuple[str, ...], list_: bool,
+          timeout: float, max_rows: int) -> None:
     """Run a read-only SPARQL query: QUERY is SPARQL text, a .rq file, or a bundled query's name.
 
-    Common prefixes (schema:, kg:, rdf:, rdfs:, xsd:) are predeclared.
+    Common prefixes (schema:, kg:, rdf:, rdfs:, xsd:) are predeclared. SERVICE, LOAD, updates
+    and FROM of graphs outside the store are refused before anything runs.
     """
     from kgraph.errors import QueryError
     from kgraph.graph import KnowledgeGraph
@@ -121,7 +127,8 @@ def query(query: str | None, store: Path | None, fmt: str, param: tuple[str, ...
         if not sep or not key:
             raise QueryError(f"--param {item!r}: expected NAME=VALUE")
         params[key] = value
-    result = KnowledgeGraph.open(_store_path(store)).run(query, params)
+    kg = KnowledgeGraph.open(_store_path(store))
+    result = kg.run(query, params, max_rows=max_rows, timeout=timeout or None)
     if fmt == "csv":
         click.echo(result.to_csv().encode("utf-8"), nl=False)  # bytes: keep CSV's CRLF as written
     elif fmt == "json":

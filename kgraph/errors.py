@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["KgraphError", "InputError", "QueryError", "StoreError", "ExportError"]
+__all__ = [
+    "KgraphError", "InputError", "QueryError", "QueryRefused", "QueryTimeout", "TooManyRows", "StoreError",
+    "ExportError",
+]
 
 
 class KgraphError(Exception):
@@ -15,6 +18,18 @@ class InputError(KgraphError):
 
 class QueryError(KgraphError):
     """A SPARQL query that cannot be parsed, is refused, or fails."""
+
+
+class QueryRefused(QueryError):
+    """A query that could write, reach the network or read outside the store (never run)."""
+
+
+class QueryTimeout(QueryError):
+    """A query stopped because it ran past its time limit."""
+
+
+class TooManyRows(QueryError):
+    """A query whose result passed the row cap."""
 
 
 class StoreError(KgraphError):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kgraph.build import build_store
-from kgraph.query import Result, resolve_query, run_query
+from kgraph.query import DEFAULT_TIMEOUT, Result, resolve_query, run_query
 from kgraph.store import Store
 
 if TYPE_CHECKING:
@@ -56,26 +56,34 @@ class KnowledgeGraph:
         """The underlying pyoxigraph Store (read-only), for fast native SPARQL."""
         return self._store.db
 
-    def run(self, query: str, params: dict[str, str] | None = None, max_rows: int | None = None) -> Result:
-        """Run SPARQL text, a .rq path or a bundled query name; returns the full Result."""
+    def run(self, query: str, params: dict[str, str] | None = None, max_rows: int | None = None,
+            timeout: float | None = DEFAULT_TIMEOUT) -> Result:
+        """Run SPARQL text, a .rq path or a bundled query name; returns the full Result.
+
+        The query runs in a worker process stopped after `timeout` seconds (QueryTimeout);
+        timeout=None or 0 runs it in this process without a limit. More than max_rows rows
+        (default kgraph.query.MAX_ROWS) raise TooManyRows.
+        """
         text, _ = resolve_query(query)
         kwargs = {"max_rows": max_rows} if max_rows else {}
-        return run_query(self._store.db, text, params, **kwargs)
+        return run_query(self._store, text, params, timeout=timeout, **kwargs)
 
-    def query(self, query: str, params: dict[str, str] | None = None):
+    def query(self, query: str, params: dict[str, str] | None = None,
+              timeout: float | None = DEFAULT_TIMEOUT):
         """SELECT: a list of dicts (variable -> Python value); ASK: a bool; CONSTRUCT: triples."""
-        result = self.run(query, params)
+        result = self.run(query, params, timeout=timeout)
         if result.kind == "ask":
             return result.boolean
         if result.kind == "graph":
             return result.triples
         return result.rows
 
-    def query_df(self, query: str, params: dict[str, str] | None = None) -> pd.DataFrame:
+    def query_df(self, query: str, params: dict[str, str] | None = None,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> pd.DataFrame:
         """The same rows as a pandas DataFrame (columns in the query's variable order)."""
         import pandas as pd
 
-        result = self.run(query, params)
+        result = self.run(query, params, timeout=timeout)
         return pd.DataFrame(result.rows, columns=result.variables)
 
     def to_networkx(self) -> nx.MultiDiGraph:

@@ -2,8 +2,16 @@
 
 Queries are read-only and local: SPARQL Update, SERVICE, LOAD and FROM of anything but the
 store's own graphs are refused before the query runs, so a query typed into the dashboard
-cannot reach the network or change the graph. Bundled queries are data: `queries/*.rq`, each
-with a header of `# key: value` lines (title, description, param).
+cannot reach the network or change the graph. The check reads the query with the lexical rules
+of SPARQL (strings, IRIs with \\u escapes, comments, escaped local names), and the text that
+runs is the checked text with its comments removed, so nothing can hide behind a `#` that the
+check and Oxigraph would read differently.
+
+Time and size: a query runs in a worker process (kgraph.query_worker) that is killed when it
+passes its time limit (DEFAULT_TIMEOUT seconds unless the caller says otherwise; timeout=None
+or 0 runs it in this process, without a limit), and it fails with a clear message past
+max_rows result rows. Bundled queries are data: `queries/*.rq`, each with a header of
+`# key: value` lines (title, description, param).
 """
 
 from __future__ import annotations
@@ -19,13 +27,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kgraph.errors import QueryError
+from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.namespaces import ID, PREFIXES
-from kgraph.store import from_ox
+from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute
+from kgraph.store import Store
 
-__all__ = ["Result", "BundledQuery", "bundled_queries", "resolve_query", "check_query", "run_query", "MAX_ROWS"]
+__all__ = [
+    "Result", "BundledQuery", "bundled_queries", "resolve_query", "check_query", "run_query", "bind_params",
+    "MAX_ROWS", "DEFAULT_TIMEOUT",
+]
 
 MAX_ROWS = 100_000
+DEFAULT_TIMEOUT = 30.0  # seconds; the CLI's --timeout and the API's timeout= change it, 0/None removes it
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _FORBIDDEN = {
     "SERVICE": "SERVICE (federated queries reach the network)",
     "LOAD": "LOAD (reads remote documents)",
@@ -34,9 +48,18 @@ _FORBIDDEN = {
     "CLEAR": "updates", "DROP": "updates", "CREATE": "updates", "ADD": "updates",
     "MOVE": "updates", "COPY": "updates",
 }
+# SPARQL's lexical rules, close enough that anything read here as a string, an IRI or a comment
+# is one for Oxigraph too (and comments are removed before the query runs). An `escape` is a
+# backslash outside strings and IRIs: legal only in local names (ex:a\'b), so it must not start
+# a string here.
 _TOKEN = re.compile(
-    r"(?P<comment>#[^\n]*)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")"
-    r"|(?P<iri><[^<>\"{}|^`\\\s]*>)|(?P<word>[A-Za-z_][\w-]*)|(?P<other>\S)",
+    r"(?P<comment>#[^\n\r]*)"
+    r"|(?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\.))*\"\"\""
+    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")"
+    r"|(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20\x7f]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)"
+    r"|(?P<escape>\\.)"
+    r"|(?P<word>[^\W\d][\w-]*)"
+    r"|(?P<other>\S)",
     re.S,
 )
 
@@ -73,7 +96,8 @@ class Result:
         if self.kind == "ask":
             return json.dumps({"head": {}, "boolean": bool(self.boolean)})
         if self.kind == "graph":
-            return json.dumps({"triples": [[t.n3() for t in triple] for triple in self.triples]}, ensure_ascii=False)
+            triples = [[t.n3() for t in triple] for triple in self.triples]
+            return json.dumps({"triples": triples}, ensure_ascii=False)
         bindings = []
         for row in self.terms:
             b = {}
@@ -81,7 +105,8 @@ class Result:
                 if term is not None:
                     b[var] = _json_term(term)
             bindings.append(b)
-        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
+        head = {"vars": self.variables}
+        return json.dumps({"head": head, "results": {"bindings": bindings}}, ensure_ascii=False)
 
 
 def _json_term(term) -> dict:
@@ -147,22 +172,96 @@ def resolve_query(query: str) -> tuple[str, BundledQuery | None]:
     return query, None
 
 
-def check_query(text: str) -> None:
-    """Refuse what could write, reach the network or read outside the store."""
-    words = []
-    prev = ""
-    for m in _TOKEN.finditer(text):
-        if m.lastgroup == "word":
-            w = m.group().upper()
-            if w in _FORBIDDEN and prev not in (":",):
-                raise QueryError(f"query refused: {_FORBIDDEN[w]} is not allowed")
-            words.append(w)
-        elif m.lastgroup == "iri" and words and (words[-1] == "FROM" or words[-2:] == ["FROM", "NAMED"]):
-            iri = m.group()[1:-1]
-            if not iri.startswith(str(ID)):
-                raise QueryError(f"query refused: FROM <{iri}> names a graph outside this store")
-            words.append("IRI")
-        prev = m.group() if m.lastgroup == "other" else ""
+def check_query(text: str) -> str:
+    """Refuse what could write, reach the network or read outside the store; return the text to run.
+
+    The text to run is the query with its comments blanked out (line numbers kept), so the text
+    that was checked is the text Oxigraph reads. Raises QueryRefused naming what was refused.
+    """
+    if _has_surrogate(text):
+        raise QueryError("query text is not valid Unicode (it holds a lone surrogate)")
+    tokens = list(_TOKEN.finditer(text))
+    prefixes = dict(PREFIXES)
+    keywords: list[str] = []
+    for i, m in enumerate(tokens):
+        if m.lastgroup != "word" or not _is_keyword(text, m):
+            continue
+        word = m.group().upper()
+        if word in _FORBIDDEN:
+            raise QueryRefused(f"query refused: {_FORBIDDEN[word]} is not allowed")
+        if word == "PREFIX":
+            name, value = _prefix_declaration(tokens, i)
+            if name is not None:
+                prefixes[name] = value
+        elif word == "FROM":
+            _check_from(text, tokens, i, prefixes)
+        keywords.append(word)
+    return _without_comments(text, tokens)
+
+
+def _without_comments(text: str, tokens: list[re.Match]) -> str:
+    pieces, pos = [], 0
+    for m in tokens:
+        if m.lastgroup == "comment":
+            pieces += [text[pos:m.start()], " " * len(m.group())]
+            pos = m.end()
+    return "".join(pieces) + text[pos:]
+
+
+def _is_keyword(text: str, m: re.Match) -> bool:
+    """A bare word is a keyword unless it is part of a variable or a prefixed name (no space between)."""
+    before = text[m.start() - 1] if m.start() else " "
+    after = text[m.end()] if m.end() < len(text) else " "
+    return before not in "?$:\\" and after != ":"
+
+
+def _prefix_declaration(tokens: list[re.Match], i: int) -> tuple[str | None, str]:
+    """PREFIX name: <iri> starting at token i -> (name, iri)."""
+    rest = tokens[i + 1:i + 4]
+    if len(rest) >= 2 and rest[0].group() == ":" and rest[1].lastgroup == "iri":
+        return "", _iri_value(rest[1].group())
+    if len(rest) == 3 and rest[0].lastgroup == "word" and rest[1].group() == ":" \
+            and rest[2].lastgroup == "iri":
+        return rest[0].group(), _iri_value(rest[2].group())
+    return None, ""
+
+
+def _check_from(text: str, tokens: list[re.Match], i: int, prefixes: dict[str, str]) -> None:
+    """FROM [NAMED] must name one of this store's own graphs (an IRI in kgraph's namespace)."""
+    j = i + 1
+    if j < len(tokens) and tokens[j].group().upper() == "NAMED":
+        j += 1
+    target = tokens[j] if j < len(tokens) else None
+    if target is not None and target.lastgroup == "iri":
+        iri = _iri_value(target.group())
+    elif target is not None and (target.group() == ":" or target.lastgroup == "word"):
+        name = "" if target.group() == ":" else target.group()
+        colon = tokens[j + (0 if target.group() == ":" else 1)] if j + 1 < len(tokens) else None
+        if colon is None or colon.group() != ":" or name not in prefixes:
+            raise QueryRefused("query refused: FROM must name one of this store's graphs by IRI")
+        local = tokens[j + (1 if target.group() == ":" else 2)] if j + 2 < len(tokens) else None
+        adjacent = local is not None and local.start() == colon.end() and local.lastgroup == "word"
+        iri = prefixes[name] + (local.group() if adjacent else "")
+    else:
+        raise QueryRefused("query refused: FROM must name one of this store's graphs by IRI")
+    if not iri.startswith(str(ID)) or "/../" in iri or "\\" in iri:
+        raise QueryRefused(f"query refused: FROM <{iri}> names a graph outside this store "
+                           f"(only graphs under <{ID}> can be named)")
+
+
+def _iri_value(token: str) -> str:
+    """The IRI an <...> token stands for, with its \\u escapes decoded."""
+    def char(m: re.Match) -> str:
+        return chr(int(m.group(1) or m.group(2), 16))
+    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", char, token[1:-1])
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def bind_params(text: str, params: dict[str, str]) -> str:
@@ -173,10 +272,13 @@ def bind_params(text: str, params: dict[str, str]) -> str:
     """
     if not params:
         return text
-    for name in params:
+    for name, value in params.items():
         if not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise QueryError(f"parameter name {name!r}: use letters, digits and _")
-    values = " ".join(f"VALUES ?{k} {{ {json.dumps(str(v), ensure_ascii=False)} }}" for k, v in params.items())
+        if _has_surrogate(str(value)):
+            raise QueryError(f"parameter {name}: the value is not valid Unicode text")
+    values = " ".join(f"VALUES ?{k} {{ {json.dumps(str(v), ensure_ascii=False)} }}"
+                      for k, v in params.items())
     tokens = list(_TOKEN.finditer(text))
     has_where = any(m.lastgroup == "word" and m.group().upper() == "WHERE" for m in tokens)
     seen_where = not has_where  # "SELECT * { ... }" has no WHERE keyword
@@ -193,39 +295,81 @@ def _prefix_block(text: str) -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
 
 
-def run_query(db: ox.Store, text: str, params: dict[str, str] | None = None, max_rows: int = MAX_ROWS) -> Result:
-    """Run a read-only SPARQL query against the store, all graphs seen as one."""
-    check_query(text)
-    full = _prefix_block(text) + text
-    offset = full.count("\n") - text.count("\n")
+_POOL = WorkerPool()
+
+
+def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = None, max_rows: int = MAX_ROWS,
+              timeout: float | None = None) -> Result:
+    """Run a read-only SPARQL query against the store, all graphs seen as one.
+
+    With a timeout (seconds) the query runs in a worker process that is killed when time is up
+    (QueryTimeout); that needs a kgraph Store, whose files the worker opens read-only. Without
+    one it runs here, on db. More than max_rows rows or triples raise TooManyRows.
+    """
+    runnable = check_query(text)
+    full = _prefix_block(runnable) + runnable
+    offset = full.count("\n") - runnable.count("\n")
     full = bind_params(full, params or {})
-    try:
-        answer = db.query(full, use_default_graph_as_union=True)
-    except SyntaxError as e:
-        raise QueryError(f"SPARQL syntax error: {_shift_position(str(e), offset)}") from None
-    except (OSError, ValueError, RuntimeError) as e:
-        raise QueryError(f"query failed: {e}") from None
-    if isinstance(answer, ox.QueryBoolean):
-        return Result("ask", boolean=bool(answer))
-    if isinstance(answer, ox.QueryTriples):
-        triples = []
-        for t in answer:
-            triples.append((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
-            if len(triples) > max_rows:
-                raise QueryError(f"query returned more than {max_rows} triples; add a LIMIT")
-        return Result("graph", triples=triples)
-    variables = [v.value for v in answer.variables]
+    max_rows = max(1, int(max_rows))
+    if timeout:
+        if not isinstance(db, Store):
+            raise QueryError("a time limit needs a kgraph store (KnowledgeGraph.open); use timeout=None "
+                             "to query a bare pyoxigraph store")
+        request = {"db": str(db.db_path), "version": db.version, "query": full, "max_rows": max_rows}
+        try:
+            answer = _POOL.run(request, timeout)
+        except WorkerTimeout:
+            raise QueryTimeout(f"query stopped: it ran longer than the time limit of {timeout:g} s (simplify "
+                               "it, add a LIMIT, or raise the limit: --timeout / timeout=)") from None
+        except WorkerDied as e:
+            raise QueryError(f"query failed: {e}") from None
+    else:
+        answer = execute(db.db if isinstance(db, Store) else db, full, max_rows)
+    return _result(answer, offset)
+
+
+def _result(answer: dict, offset: int) -> Result:
+    """Result from execute()'s plain answer, or the QueryError it stands for."""
+    error = answer.get("error")
+    if error == "syntax":
+        raise QueryError(f"SPARQL syntax error: {_shift_position(answer['message'], offset)}")
+    if error == "rows":
+        raise TooManyRows(f"query returned more than {answer['limit']:,} {answer['what']} (the result cap); "
+                          "add a LIMIT or raise the cap: --max-rows / max_rows=")
+    if error:
+        raise QueryError(f"query failed: {answer['message']}")
+    if answer["kind"] == "ask":
+        return Result("ask", boolean=answer["boolean"])
+    if answer["kind"] == "graph":
+        return Result("graph", triples=[tuple(_term(t) for t in triple) for triple in answer["triples"]])
+    variables = answer["variables"]
     result = Result("select", variables=variables)
-    try:
-        for solution in answer:
-            terms = [from_ox(solution[v]) for v in variables]
-            result.terms.append(terms)
-            result.rows.append({v: _py(t) for v, t in zip(variables, terms, strict=True)})
-            if len(result.rows) > max_rows:
-                raise QueryError(f"query returned more than {max_rows} rows; add a LIMIT")
-    except (OSError, ValueError, RuntimeError) as e:
-        raise QueryError(f"query failed: {e}") from None
+    for raw in answer["rows"]:
+        terms = [_term(t) for t in raw]
+        result.terms.append(terms)
+        result.rows.append({v: _py(t) for v, t in zip(variables, terms, strict=True)})
     return result
+
+
+def _term(raw: tuple | None):
+    """rdflib term from query_worker.encode()'s tuple (an RDF-star triple becomes its text)."""
+    from rdflib import BNode, Literal, URIRef
+
+    if raw is None:
+        return None
+    kind = raw[0]
+    if kind == "u":
+        return URIRef(raw[1])
+    if kind == "b":
+        return BNode(raw[1])
+    if kind == "t":
+        return Literal("<< " + " ".join(_term(t).n3() for t in raw[1:]) + " >>")
+    value, datatype, lang = raw[1], raw[2], raw[3]
+    if lang:
+        return Literal(value, lang=lang)
+    if datatype == _XSD_STRING:
+        return Literal(value)
+    return Literal(value, datatype=URIRef(datatype))
 
 
 def _shift_position(message: str, offset: int) -> str:

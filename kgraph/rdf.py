@@ -8,11 +8,13 @@ canonical URLs), never from file order, so the same input gives the same IRIs an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
@@ -36,16 +38,46 @@ CLASS_OF = {
 }
 EXTRA_CLASS = {"wikipedia": KG.WikipediaArticle}
 _BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_IRI_SAFE = "!$&'()*+,;=:@/?%-._~"  # RFC 3987 reserved and unreserved ASCII, and existing escapes
 
 
+@functools.lru_cache(maxsize=65536)
 def iri(url: str) -> URIRef:
-    """An IRI that every RDF syntax can write: characters IRIs forbid are percent-encoded."""
-    return URIRef(_BAD_IRI_CHARS.sub(lambda m: quote(m.group(0), safe=""), safe_text(url)))
+    """An absolute IRI that Oxigraph and every RDF syntax accept, however odd the URL.
+
+    Characters IRIs forbid (space, quotes, <>, {}, |, ^, `, backslash, controls) and a % not
+    followed by two hex digits are percent-encoded; then the path, query and fragment are
+    re-encoded if Oxigraph still refuses the IRI (a second #, a code point IRIs exclude). What
+    cannot be repaired (no scheme, a broken host) becomes an IRI under kgraph's own namespace
+    that keeps the text, so one bad link never fails a build or an export.
+    """
+    text = _BAD_IRI_CHARS.sub(lambda m: quote(m.group(0), safe=""), safe_text(url).strip())
+    text = _STRAY_PERCENT.sub("%25", text)
+    if _valid_iri(text):
+        return URIRef(text)
+    head, sep, rest = text.partition("://")
+    if sep:
+        authority, slash, tail = rest.partition("/")
+        path, hash_, fragment = tail.partition("#")
+        fixed = f"{head}://{authority}{slash}{quote(path, safe=_IRI_SAFE)}{hash_}{quote(fragment, safe=_IRI_SAFE)}"
+        if _valid_iri(fixed):
+            return URIRef(fixed)
+    return URIRef(f"{ID}invalid-iri/{quote(text, safe='')}")
+
+
+def _valid_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def safe_text(text: str) -> str:
-    """Text that serialises everywhere: no lone surrogates, no control characters but tab/newline."""
+    """Text that serialises everywhere: no lone surrogates, no control characters but tab/newline/CR,
+    no non-characters (U+FFFE, U+FFFF) that XML refuses."""
     text = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
     return _CONTROL.sub("", text)
 

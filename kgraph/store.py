@@ -5,18 +5,23 @@ typical queries 25-40x faster, and it opens from disk without re-parsing anythin
 the Python-side API (terms, SHACL, serialisers).
 
 Layout of a store folder: `oxigraph/` (the database) and `meta.json` (what was built, when,
-from what). A build writes a sibling folder and renames it into place, so a build that fails or
-is killed leaves the previous store as it was; a lock file keeps two builds from racing.
+from what). A build writes a sibling folder and swaps it into place in one atomic step
+(renameat2 RENAME_EXCHANGE on Linux; elsewhere two renames, after which a later build or open
+puts the old store back if a crash fell between them), so a build that fails or is killed
+leaves the previous store as it was; a lock file keeps two builds from racing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -68,6 +73,9 @@ def from_ox(term: object) -> Node | None:
         if term.datatype.value == _XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if isinstance(term, ox.Triple):  # RDF-star: rdflib has no triple term, keep its text
+        parts = (from_ox(term.subject), from_ox(term.predicate), from_ox(term.object))
+        return Literal("<< " + " ".join(t.n3() for t in parts) + " >>")
     raise TypeError(f"not an RDF term: {term!r}")
 
 
@@ -95,6 +103,7 @@ def write_store(path: str | Path, quads: Iterable[tuple[Node, Node, Node, Node]]
     if path.exists() and any(path.iterdir()) and not (path / _META).exists():
         raise StoreError(f"{path}: folder exists and is not a kgraph store; refusing to replace it")
     with build_lock(path):
+        _recover(path)
         tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -111,22 +120,56 @@ def write_store(path: str | Path, quads: Iterable[tuple[Node, Node, Node, Node]]
             db.bulk_extend(converted())
             db.flush()
             del db
-            meta = {**meta, "store_version": STORE_VERSION, "quads": count,
+            meta = {**meta, "store_version": STORE_VERSION, "quads": count, "build_id": uuid.uuid4().hex,
                     "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
             (tmp / _META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
             _swap(tmp, path)
-        except BaseException:
+        except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(e, SyntaxError | ValueError):  # a quad Oxigraph refuses: a bug, reported plainly
+                raise StoreError(f"{path}: the build failed and the previous store was kept: {e}") from e
             raise
     return meta
 
 
 def _swap(new: Path, path: Path) -> None:
+    """Put the complete store `new` at `path`, in one atomic step when the system allows it."""
+    if path.exists() and _exchange(new, path):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the previous store
+        return
     old = path.with_name(f"{path.name}.old-{os.getpid()}")
     if path.exists():
         os.rename(path, old)
-    os.rename(new, path)
+    os.rename(new, path)  # a crash before this line leaves `old`, which _recover puts back
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _recover(path: Path) -> None:
+    """With the build lock held: put back a store a crashed swap left aside, drop dead builds' folders."""
+    siblings = sorted(path.parent.glob(f"{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    missing = not path.exists() or path.is_dir() and not any(path.iterdir())
+    if missing and siblings and (siblings[-1] / _META).is_file():
+        if path.exists():
+            path.rmdir()
+        os.rename(siblings.pop(), path)
+    for stale in siblings + list(path.parent.glob(f"{path.name}.building-*")):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 class Store:
@@ -135,6 +178,9 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         meta_path = self.path / _META
+        if not meta_path.is_file() and any(self.path.parent.glob(f"{self.path.name}.old-*")):
+            with contextlib.suppress(StoreError), build_lock(self.path):
+                _recover(self.path)  # a build was killed in the middle of its swap
         if not meta_path.is_file():
             raise StoreError(f"{self.path}: no kgraph store here (run `kgraph build` first)")
         try:
@@ -146,7 +192,12 @@ class Store:
     @property
     def version(self) -> str:
         """Changes whenever the store is rebuilt: a cache key for query results."""
-        return f"{self.meta.get('built')}|{self.meta.get('quads')}"
+        return f"{self.meta.get('built')}|{self.meta.get('quads')}|{self.meta.get('build_id', '')}"
+
+    @property
+    def db_path(self) -> Path:
+        """The Oxigraph database folder (what a query worker opens read-only)."""
+        return self.path / _DB
 
     def quads(self) -> Iterator[tuple[Node, Node, Node, Node]]:
         for q in self.db.quads_for_pattern(None, None, None, None):

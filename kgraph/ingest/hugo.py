@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,13 @@ import yaml
 from kgraph.errors import InputError
 from kgraph.model import Page, Site, Skipped
 
-__all__ = ["open_site", "read_pages", "parse_front_matter", "FrontMatterError", "MAX_PAGE_BYTES"]
+__all__ = [
+    "open_site", "read_pages", "parse_front_matter", "page_kind", "publish_status", "page_warnings",
+    "FrontMatterError", "MAX_PAGE_BYTES",
+]
 
-MAX_PAGE_BYTES = 2 * 1024 * 1024
+MAX_PAGE_BYTES = 2 * 1024 * 1024  # far above any real page; a bigger .md file is a mistake or an attack
+MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NESTING = 64
 MAX_NODES = 50_000
 
@@ -34,7 +39,16 @@ CONFIG_NAMES = (
     "config.json",
 )
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The (C) safe loader, reporting values it cannot build (2023-02-29, huge ints) with their line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as e:
+            is_date = node.tag.endswith(":timestamp")
+            what = f"invalid date {node.value!r}" if is_date else f"bad value {str(node.value)[:40]!r}"
+            raise yaml.constructor.ConstructorError(None, None, f"{what}: {e}", node.start_mark) from None
 
 
 class FrontMatterError(ValueError):
@@ -56,8 +70,9 @@ def open_site(path: str | Path) -> Site:
     else:
         root, content = p, p
     config = _read_config(root)
-    base = str(config.get("baseURL") or config.get("baseurl") or "").strip()
-    if not re.match(r"^https?://[^\s/]+", base):
+    base = config.get("baseURL") or config.get("baseurl") or ""
+    base = base.strip() if isinstance(base, str) else ""
+    if not re.fullmatch(r"https?://[^\s/<>\"'\\{}|^`@]+(/[^\s<>\"'\\{}|^`]*)?", base):
         base = f"https://{root.name}/" if "." in root.name else f"https://{root.name or 'site'}.invalid/"
     if not base.endswith("/"):
         base += "/"
@@ -77,72 +92,163 @@ def _read_config(root: Path) -> dict:
     if path is None:
         return {}
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            return {}
         text = path.read_text(encoding="utf-8-sig")
+        _check_nesting(text)
         if path.suffix == ".toml":
             data = tomllib.loads(text)
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            _check_nesting(text)
             data = yaml.load(text, Loader=_Loader)
-    except (OSError, ValueError, yaml.YAMLError, tomllib.TOMLDecodeError):
+        return _plain(data) if isinstance(data, dict) else {}
+    except (OSError, ValueError, yaml.YAMLError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def read_pages(site: Site) -> Iterator[Page | Skipped]:
     """Yield every markdown page under the content folder, in a stable (sorted) order."""
     for path in _markdown_files(site.content):
         rel = path.relative_to(site.content).as_posix()
+        if path.is_dir():
+            yield Skipped(_display(rel), "symlinked folder, not followed")
+            continue
         yield _read_page(site, path, rel)
 
 
 def _markdown_files(content: Path) -> list[Path]:
-    """All .md files below content, not following symlinked folders (no loops, no escapes)."""
+    """All .md files below content, not following symlinked folders (no loops, no escapes).
+
+    Symlinks to folders are listed too (as folders), so the build can say it left them out.
+    """
     found = []
     for folder, dirs, files in os.walk(content, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder) / d for d in dirs if os.path.islink(os.path.join(folder, d)))
         for name in sorted(files):
             if name.lower().endswith(".md") and not name.startswith("."):
                 found.append(Path(folder) / name)
     return found
 
 
+def _display(rel: str) -> str:
+    """A file name as it can be printed: undecodable bytes and control characters made visible."""
+    rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", rel)
+
+
 def _read_page(site: Site, path: Path, rel: str) -> Page | Skipped:
+    shown = _display(rel)
+    if shown != rel:
+        return Skipped(shown, "file name is not valid UTF-8 text or holds control characters", warning=True)
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return Skipped(rel, "broken symlink or symlink loop", warning=True)
         if not target.is_relative_to(site.root):
             return Skipped(rel, "symlink pointing outside the site", warning=True)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PAGE_BYTES:
-            return Skipped(rel, f"file too large ({size} bytes > {MAX_PAGE_BYTES})", warning=True)
-        raw = path.read_bytes()
-    except OSError as e:
-        return Skipped(rel, f"cannot read file: {e.strerror or e}", warning=True)
-    if b"\x00" in raw:
-        return Skipped(rel, "binary file (contains NUL bytes)", warning=True)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return Skipped(rel, f"not UTF-8 text (byte {e.start})", warning=True)
+    raw = _read_bytes(path)
+    if isinstance(raw, str):
+        return Skipped(rel, raw, warning=True)
+    text = _decode(raw)
+    if text is None:
+        return Skipped(rel, _decode_problem(raw), warning=True)
+    if not text.strip():
+        return Skipped(rel, "empty file", warning=True)
     try:
         meta, body, body_line = parse_front_matter(text)
     except FrontMatterError as e:
         return Skipped(rel, f"bad front matter: {e}", warning=True)
-    return Page(site=site, path=path, rel=rel, meta=meta, body=body, body_line=body_line,
-                kind=page_kind(rel, meta))
+    kind = page_kind(rel, meta)
+    problem = _title_problem(kind, meta)
+    if problem:
+        return Skipped(rel, problem, warning=True)
+    return Page(site=site, path=path, rel=rel, meta=meta, body=body, body_line=body_line, kind=kind)
+
+
+def _read_bytes(path: Path) -> bytes | str:
+    """The file's bytes, or why it cannot be read (never blocks on a pipe, never reads past the cap)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        return f"cannot read file: {e.strerror or e}"
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return "not a regular file (a pipe, socket or device)"
+            if info.st_size > MAX_PAGE_BYTES:
+                return _too_large(info.st_size)
+            raw = fh.read(MAX_PAGE_BYTES + 1)
+        except OSError as e:
+            return f"cannot read file: {e.strerror or e}"
+    return _too_large(len(raw)) if len(raw) > MAX_PAGE_BYTES else raw
+
+
+def _too_large(size: int) -> str:
+    return f"file too large ({size:,} bytes; the limit is {MAX_PAGE_BYTES:,} bytes)"
+
+
+def _decode(raw: bytes) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_problem(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (Hugo reads UTF-8 only; save the file as UTF-8)"
+    if b"\x00" in raw:
+        return "binary file (contains NUL bytes), not markdown"
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return f"not UTF-8 text (line {line}, byte {e.start}: {raw[e.start:e.start + 1]!r})"
+    return "cannot decode file"
+
+
+def _title_problem(kind: str, meta: dict) -> str:
+    """Why an episode or post cannot be named: no title key, or a title that is not text."""
+    if kind not in ("episode", "post") or meta.get("draft") in (True, "true", "True", "yes"):
+        return ""
+    if "title" not in meta:
+        return "no title in front matter (an episode or post needs one)"
+    title = meta["title"]
+    if isinstance(title, dict | list):
+        return f"title is a {'mapping' if isinstance(title, dict) else 'list'}, not text"
+    return ""
+
+
+def page_warnings(page: Page) -> list[str]:
+    """Problems of a page that still loads (no date, a date that is not one), for the build's warnings."""
+    if page.kind not in ("episode", "post"):
+        return []
+    date = page.meta.get("date")
+    if date is None or date == "":
+        return ["no date in front matter (the page is in the graph without schema:datePublished)"]
+    if isinstance(date, dt.date) or isinstance(date, str) and re.match(r"\s*\d{4}-\d{1,2}-\d{1,2}", date):
+        return []
+    return [f"date {str(date)[:40]!r} is not a date (YYYY-MM-DD); the page is in the graph without one"]
 
 
 def parse_front_matter(text: str) -> tuple[dict, str, int]:
     """Split a page into (metadata, body, line number of the body's first line).
 
-    YAML (---) and TOML (+++) front matter are read; a page without front matter has empty
-    metadata. Raises FrontMatterError for front matter that is broken or not a mapping.
+    YAML (---), TOML (+++) and JSON ({...}) front matter are read, as Hugo does; a page without
+    front matter has empty metadata. Raises FrontMatterError for front matter that is broken or
+    not a mapping, naming the line when it is known.
     """
-    text = text.replace("\r\n", "\n")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    if not lines or lines[0].strip() not in ("---", "+++"):
+    if lines[0].startswith("{"):
+        return _parse_json(text)
+    if lines[0].strip() not in ("---", "+++"):
         return {}, text, 1
     fence = lines[0].strip()
     for end in range(1, len(lines)):
@@ -156,11 +262,30 @@ def parse_front_matter(text: str) -> tuple[dict, str, int]:
     return meta, body, end + 2
 
 
+def _parse_json(text: str) -> tuple[dict, str, int]:
+    try:
+        data, end = json.JSONDecoder().raw_decode(text)
+    except ValueError as e:
+        raise FrontMatterError(f"JSON: {e}") from None
+    except RecursionError:
+        raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep") from None
+    if not isinstance(data, dict):
+        raise FrontMatterError(f"expected a mapping of keys to values, got a {type(data).__name__}")
+    rest = text[end:].lstrip(" \t")
+    body = rest.removeprefix("\n")
+    return _plain(data), body, text[:end].count("\n") + 1 + (body is not rest)
+
+
 def _parse_toml(head: str) -> dict:
+    _check_nesting(head)
     try:
         return _plain(tomllib.loads(head))
     except tomllib.TOMLDecodeError as e:
-        raise FrontMatterError(f"TOML: {e}") from None
+        # tomllib counts lines from the front matter's first line; report file lines
+        message = re.sub(r"\(at line (\d+)", lambda m: f"(at line {int(m.group(1)) + 1}", str(e))
+        raise FrontMatterError(f"TOML: {message}") from None
+    except RecursionError:
+        raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep") from None
 
 
 def _parse_yaml(head: str) -> dict:
@@ -168,13 +293,11 @@ def _parse_yaml(head: str) -> dict:
     try:
         data = yaml.load(head, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 2 if e.problem_mark else None
-        where = f" at line {line}" if line else ""
-        raise FrontMatterError(f"YAML{where}: {e.problem or e}") from None
+        raise FrontMatterError(_yaml_message(e)) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
         raise FrontMatterError(f"YAML: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     except RecursionError:
-        raise FrontMatterError("YAML nested too deeply") from None
+        raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -182,8 +305,25 @@ def _parse_yaml(head: str) -> dict:
     return _plain(data)
 
 
+def _yaml_message(e: yaml.MarkedYAMLError) -> str:
+    """'YAML at line 5: found unexpected end of stream (while scanning a quoted scalar from line 4)'."""
+    def line(mark) -> int:
+        return mark.line + 2  # the front matter starts on the file's second line
+    where = f" at line {line(e.problem_mark)}" if e.problem_mark else ""
+    text = f"YAML{where}: {e.problem or e.context or 'invalid'}"
+    if e.context and e.problem and e.context_mark:
+        text += f" ({e.context} from line {line(e.context_mark)})"
+    return text
+
+
+_BLOCK_NESTING = re.compile(r"^[ \t]*(?:[-?:][ \t]+){%d,}" % MAX_NESTING)  # noqa: UP031
+
+
 def _check_nesting(text: str) -> None:
-    """Refuse front matter nested deeper than any real page, before the C parser can crash."""
+    """Refuse front matter nested deeper than any real page, before the C parser can crash.
+
+    Counts flow brackets, block indicators starting a line ("- - - x", "? ? x") and indentation.
+    """
     depth = deepest = 0
     for ch in text:
         if ch in "[{":
@@ -191,11 +331,11 @@ def _check_nesting(text: str) -> None:
             deepest = max(deepest, depth)
         elif ch in "]}":
             depth = max(0, depth - 1)
-    if deepest > MAX_NESTING:
+    lines = text.split("\n")
+    too_deep = deepest > MAX_NESTING or any(
+        _BLOCK_NESTING.match(line) or len(line) - len(line.lstrip()) > 4 * MAX_NESTING for line in lines)
+    if too_deep:
         raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep")
-    for line in text.split("\n"):
-        if re.match(r"^\s*(?:-\s+){%d,}" % MAX_NESTING, line) or len(line) - len(line.lstrip()) > 4 * MAX_NESTING:
-            raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep")
 
 
 def _plain(data: object) -> dict:
@@ -204,8 +344,10 @@ def _plain(data: object) -> dict:
 
     def walk(value: object, depth: int) -> object:
         budget[0] -= 1
-        if budget[0] < 0 or depth > MAX_NESTING:
-            raise FrontMatterError("front matter too large once aliases are expanded")
+        if budget[0] < 0:
+            raise FrontMatterError(f"more than {MAX_NODES:,} values once YAML aliases are expanded")
+        if depth > MAX_NESTING:
+            raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep")
         if isinstance(value, dict):
             return {str(k): walk(v, depth + 1) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

@@ -1,0 +1,287 @@
+"""Run SPARQL in a child process, so that a query past its time limit can be stopped.
+
+pyoxigraph evaluates a query in Rust without releasing control to Python: a thread cannot
+interrupt it and a signal handler only runs once it returns. A separate process can simply be
+killed. This module is both sides of that arrangement:
+
+* `execute()` runs one query on an open pyoxigraph store and returns plain, picklable values
+  (the in-process path of kgraph.query uses it too, so both paths give the same answers);
+* `WorkerPool` (parent side) keeps a few idle worker processes, sends each query to one of them
+  and kills it when the time limit passes (a fresh worker is started for the next query);
+* run as a script (`python -P query_worker.py`), it is the worker: it imports only pyoxigraph and
+  the standard library (no kgraph, no rdflib) so it starts in about a tenth of a second, opens
+  stores with `Store.read_only`, and before anything else moves itself into a new network
+  namespace where the kernel allows it, so that even a query that slipped past
+  kgraph.query.check_query could not reach the network.
+
+Messages are length-prefixed pickles on the worker's stdin and stdout. Pickle is safe here
+because both ends are this module and nothing else writes to those pipes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import pyoxigraph as ox
+
+__all__ = ["execute", "encode", "WorkerPool", "WorkerTimeout", "WorkerDied"]
+
+_HEADER = struct.Struct("<Q")
+STARTUP_TIMEOUT = 60.0  # seconds for a worker to start; not part of any query's time limit
+
+
+class WorkerTimeout(Exception):
+    """The query ran past its time limit; its worker was killed."""
+
+
+class WorkerDied(Exception):
+    """The worker process ended without answering (crash, out of memory, killed from outside)."""
+
+
+def encode(term: object) -> tuple | None:
+    """A pyoxigraph term as a plain tuple.
+
+    ("u", iri), ("b", id), ("l", value, datatype, lang) or, for an RDF-star triple, ("t", s, p, o).
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("u", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("b", term.value)
+    if isinstance(term, ox.Literal):
+        return ("l", term.value, term.datatype.value, term.language)
+    if isinstance(term, ox.Triple):
+        return ("t", encode(term.subject), encode(term.predicate), encode(term.object))
+    return ("l", str(term), "http://www.w3.org/2001/XMLSchema#string", None)
+
+
+def execute(db: ox.Store, text: str, max_rows: int) -> dict:
+    """Run one query; returns {"kind": select|ask|graph, ...} or {"error": syntax|failed|rows, ...}."""
+    try:
+        answer = db.query(text, use_default_graph_as_union=True)
+        if isinstance(answer, ox.QueryBoolean):
+            return {"kind": "ask", "boolean": bool(answer)}
+        if isinstance(answer, ox.QueryTriples):
+            triples = []
+            for t in answer:
+                if len(triples) >= max_rows:
+                    return {"error": "rows", "limit": max_rows, "what": "triples"}
+                triples.append((encode(t.subject), encode(t.predicate), encode(t.object)))
+            return {"kind": "graph", "triples": triples}
+        variables = [v.value for v in answer.variables]
+        rows = []
+        for solution in answer:
+            if len(rows) >= max_rows:
+                return {"error": "rows", "limit": max_rows, "what": "rows"}
+            rows.append(tuple(encode(solution[v]) for v in variables))
+        return {"kind": "select", "variables": variables, "rows": rows}
+    except SyntaxError as e:
+        return {"error": "syntax", "message": str(e)}
+    except (OSError, ValueError, RuntimeError, TypeError) as e:
+        return {"error": "failed", "message": str(e) or type(e).__name__}
+
+
+# --- parent side -------------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process and the pipes to it."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", os.path.abspath(__file__)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+        )
+        self.hello: dict | None = None
+
+    def call(self, request: dict, timeout: float | None) -> dict:
+        if self.hello is None:
+            self.hello = self._read(time.monotonic() + STARTUP_TIMEOUT)
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.proc.stdin.write(_HEADER.pack(len(data)) + data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerDied(self._died()) from None
+        return self._read(time.monotonic() + timeout if timeout else None)
+
+    def _read(self, deadline: float | None) -> dict:
+        header = self._read_exactly(_HEADER.size, deadline)
+        return pickle.loads(self._read_exactly(_HEADER.unpack(header)[0], deadline))
+
+    def _read_exactly(self, size: int, deadline: float | None) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, got = [], 0
+        while got < size:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise WorkerTimeout
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                raise WorkerTimeout
+            chunk = os.read(fd, min(size - got, 1 << 20))
+            if not chunk:
+                raise WorkerDied(self._died())
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _died(self) -> str:
+        code = self.proc.wait()
+        return f"the query worker stopped unexpectedly (exit code {code})"
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._close_pipes()
+
+    def close(self) -> None:
+        """Ask politely (end of input), then kill if it does not leave at once."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=1)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """Idle workers ready for the next query; a query takes one, and gives it back unless killed."""
+
+    def __init__(self, max_idle: int = 2) -> None:
+        self.max_idle = max_idle
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        atexit.register(self.close)
+
+    def run(self, request: dict, timeout: float | None) -> dict:
+        """Send request to a worker; raises WorkerTimeout (worker killed) or WorkerDied."""
+        worker = self._take()
+        try:
+            answer = worker.call(request, timeout)
+        except BaseException:
+            worker.kill()
+            raise
+        self._give(worker)
+        return answer
+
+    def hello(self) -> dict:
+        """What a worker reports when it starts (pid, whether its network is cut off)."""
+        worker = self._take()
+        try:
+            if worker.hello is None:
+                worker.hello = worker._read(time.monotonic() + STARTUP_TIMEOUT)
+        except BaseException:
+            worker.kill()
+            raise
+        self._give(worker)
+        return dict(worker.hello)
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._pid != os.getpid():  # forked: those workers belong to the parent process
+                self._idle, self._pid = [], os.getpid()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive:
+                    return worker
+        return _Worker()
+
+    def _give(self, worker: _Worker) -> None:
+        with self._lock:
+            if len(self._idle) < self.max_idle and self._pid == os.getpid():
+                self._idle.append(worker)
+                return
+        worker.close()
+
+    def close(self) -> None:
+        """Stop every idle worker (at exit, or to release the store's files)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        if self._pid == os.getpid():
+            for worker in idle:
+                worker.close()
+
+
+# --- worker side -------------------------------------------------------------------------
+
+
+def _isolate_network() -> bool:
+    """Move this process into a new, empty network namespace; True when that worked.
+
+    Needs Linux, and either root (CAP_SYS_ADMIN) or unprivileged user namespaces. Must run
+    while the process has a single thread.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newuser, clone_newnet = 0x10000000, 0x40000000
+        return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Leave when the parent is gone (its pipes close only when no query is running)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _main() -> None:
+    parent = os.getppid()
+    isolated = _isolate_network()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints must not corrupt the answers
+    inp = sys.stdin.buffer
+    stores: dict[str, tuple[str, ox.Store]] = {}
+
+    def send(obj: dict) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(data)) + data)
+        out.flush()
+
+    send({"pid": os.getpid(), "isolated": isolated})
+    while True:
+        header = inp.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return
+        request = pickle.loads(inp.read(_HEADER.unpack(header)[0]))
+        try:
+            path, version = request["db"], request.get("version")
+            if path not in stores or stores[path][0] != version:
+                stores.pop(path, None)
+                stores[path] = (version, ox.Store.read_only(path))
+            answer = execute(stores[path][1], request["query"], request["max_rows"])
+        except (OSError, ValueError, RuntimeError) as e:
+            answer = {"error": "failed", "message": f"cannot open the store: {e}"}
+        send(answer)
+
+
+if __name__ == "__main__":
+    _main()
