@@ -175,3 +175,5 @@ class Corpus:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pages_read: int = 0
+    facts: dict[str, tuple] = field(default_factory=dict)  # page key -> (hash, fingerprint, facts): the build cache
+    changed: set[str] = field(default_factory=set)  # page keys extracted in this build (not from the cache)

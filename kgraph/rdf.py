@@ -11,19 +11,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Dataset, URIRef
 
 from kgraph.model import Citation, Corpus, Episode, Organization, Person, Show, Work
 from kgraph.namespaces import GRAPH_ENTITIES, ID, KG, RDF, SDO, XSD
 
-__all__ = ["corpus_quads", "to_dataset", "iri", "safe_text", "episode_iri", "work_iri", "page_graph", "CLASS_OF"]
-
-Quad = tuple[Node, Node, Node, URIRef]
+__all__ = ["corpus_quads", "entity_quads", "page_quads", "nquads", "to_dataset", "iri", "safe_text", "episode_iri", "work_iri", "page_graph", "CLASS_OF"]
 
 CLASS_OF = {
     "paper": SDO.ScholarlyArticle,
@@ -90,10 +89,6 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def _lit(text: str) -> Literal:
-    return Literal(safe_text(text))
-
-
 def _path_id(key: str) -> str:
     key = re.sub(r"(/index|/_index)?\.md$", "", key)
     return quote(key, safe="/-._~")
@@ -131,9 +126,59 @@ def show_iri(key: str) -> URIRef:
     return ID["show/" + quote(key, safe="-")]
 
 
-def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
-    """Every quad of the graph, entity descriptions first, then one named graph per page."""
-    g = GRAPH_ENTITIES
+def _u(term: str) -> str:
+    """An IRI in N-Triples syntax."""
+    return f"<{term}>"
+
+
+def _lit(text: str) -> str:
+    """A plain string literal in N-Triples syntax (JSON's escapes are N-Triples escapes)."""
+    return json.dumps(safe_text(text), ensure_ascii=False)
+
+
+def _typed(value: object, datatype: URIRef) -> str:
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return f'"{text}"^^<{datatype}>'
+
+
+def _url(url: str) -> str:
+    return _u(iri(url))
+
+
+# Predicates and classes, spelled once in N-Triples form (the store loads N-Quads text: building
+# rdflib terms for millions of triples costs more than the whole load).
+T = {name: _u(term) for name, term in {
+    "type": RDF.type, "name": SDO.name, "url": SDO.url, "description": SDO.description, "author": SDO.author,
+    "jobTitle": SDO.jobTitle, "affiliation": SDO.affiliation, "identifier": SDO.identifier,
+    "publisher": SDO.publisher, "datePublished": SDO.datePublished, "dateModified": SDO.dateModified,
+    "abstract": SDO.abstract, "partOfSeries": SDO.partOfSeries, "actor": SDO.actor, "keywords": SDO.keywords,
+    "mentions": SDO.mentions, "hasPart": SDO.hasPart, "startOffset": SDO.startOffset, "position": SDO.position,
+    "isPartOf": SDO.isPartOf, "citation": SDO.citation,
+    "PodcastSeries": SDO.PodcastSeries, "PodcastEpisode": SDO.PodcastEpisode, "Person": SDO.Person,
+    "Organization": SDO.Organization, "Article": SDO.Article, "BlogPosting": SDO.BlogPosting, "Clip": SDO.Clip,
+    "kind": KG.kind, "orgKind": KG.orgKind, "venue": KG.venue, "pageKey": KG.pageKey, "sourceFile": KG.sourceFile,
+    "recordedDate": KG.recordedDate, "category": KG.category, "audio": KG.audio, "transcript": KG.transcript,
+    "videoVersion": KG.videoVersion, "Citation": KG.Citation, "citingPage": KG.citingPage, "cites": KG.cites,
+    "line": KG.line, "section": KG.section, "anchorText": KG.anchorText, "context": KG.context,
+}.items()}
+CLASS_NT = {kind: _u(cls) for kind, cls in CLASS_OF.items()}
+EXTRA_NT = {kind: _u(cls) for kind, cls in EXTRA_CLASS.items()}
+Triple = tuple[str, str, str]
+
+
+def corpus_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
+    """Every quad, as N-Triples terms: entity descriptions first, then one named graph per page."""
+    yield from entity_quads(corpus)
+    cites: dict[str, list[Citation]] = {}
+    for c in corpus.citations:
+        cites.setdefault(c.page, []).append(c)
+    for ep in corpus.episodes.values():
+        yield from page_quads(ep, cites.get(ep.key, []))
+
+
+def entity_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
+    """The shared entities graph: shows, people, organizations, works."""
+    g = _u(GRAPH_ENTITIES)
     for show in corpus.shows.values():
         yield from ((s, p, o, g) for s, p, o in show_triples(show))
     for person in corpus.people.values():
@@ -142,134 +187,139 @@ def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
         yield from ((s, p, o, g) for s, p, o in org_triples(org))
     for work in corpus.works.values():
         yield from ((s, p, o, g) for s, p, o in work_triples(work))
-    cites: dict[str, list[Citation]] = {}
-    for c in corpus.citations:
-        cites.setdefault(c.page, []).append(c)
-    for ep in corpus.episodes.values():
-        pg = page_graph(ep.key)
-        yield from ((s, p, o, pg) for s, p, o in episode_triples(ep, cites.get(ep.key, [])))
 
 
-def show_triples(show: Show) -> Iterator[tuple[Node, Node, Node]]:
-    s = show_iri(show.key)
-    yield s, RDF.type, SDO.PodcastSeries
-    yield s, SDO.name, _lit(show.name)
+def page_quads(ep: Episode, citations: list[Citation]) -> Iterator[tuple[str, str, str, str]]:
+    """One page's named graph."""
+    pg = _u(page_graph(ep.key))
+    seen = set()
+    for triple in episode_triples(ep, citations):
+        if triple not in seen:
+            seen.add(triple)
+            yield (*triple, pg)
+
+
+def nquads(quads: Iterable[tuple[str, str, str, str]]) -> Iterator[str]:
+    """N-Quads lines for quads of N-Triples terms."""
+    for s, p, o, g in quads:
+        yield f"{s} {p} {o} {g} .\n"
+
+
+def show_triples(show: Show) -> Iterator[Triple]:
+    s = _u(show_iri(show.key))
+    yield s, T["type"], T["PodcastSeries"]
+    yield s, T["name"], _lit(show.name)
     if show.url:
-        yield s, SDO.url, iri(show.url)
+        yield s, T["url"], _url(show.url)
     if show.description:
-        yield s, SDO.description, _lit(show.description)
+        yield s, T["description"], _lit(show.description)
     for h in show.hosts:
-        yield s, SDO.author, person_iri(h)
+        yield s, T["author"], _u(person_iri(h))
 
 
-def person_triples(p: Person) -> Iterator[tuple[Node, Node, Node]]:
-    s = person_iri(p.key)
-    yield s, RDF.type, SDO.Person
-    yield s, SDO.name, _lit(p.name)
+def person_triples(p: Person) -> Iterator[Triple]:
+    s = _u(person_iri(p.key))
+    yield s, T["type"], T["Person"]
+    yield s, T["name"], _lit(p.name)
     if p.url:
-        yield s, SDO.url, iri(p.url)
+        yield s, T["url"], _url(p.url)
     if p.role:
-        yield s, SDO.jobTitle, _lit(p.role)
+        yield s, T["jobTitle"], _lit(p.role)
     for a in p.affiliations:
-        yield s, SDO.affiliation, org_iri(a)
+        yield s, T["affiliation"], _u(org_iri(a))
 
 
-def org_triples(o: Organization) -> Iterator[tuple[Node, Node, Node]]:
-    s = org_iri(o.key)
-    yield s, RDF.type, SDO.Organization
-    yield s, SDO.name, _lit(o.name)
+def org_triples(o: Organization) -> Iterator[Triple]:
+    s = _u(org_iri(o.key))
+    yield s, T["type"], T["Organization"]
+    yield s, T["name"], _lit(o.name)
     if o.url:
-        yield s, SDO.url, iri(o.url)
+        yield s, T["url"], _url(o.url)
     if o.kind:
-        yield s, KG.orgKind, _lit(o.kind)
+        yield s, T["orgKind"], _lit(o.kind)
 
 
-def work_triples(w: Work) -> Iterator[tuple[Node, Node, Node]]:
-    s = work_iri(w.key)
-    yield s, RDF.type, CLASS_OF[w.kind]
-    if w.kind in EXTRA_CLASS:
-        yield s, RDF.type, EXTRA_CLASS[w.kind]
-    yield s, SDO.name, _lit(w.name)
+def work_triples(w: Work) -> Iterator[Triple]:
+    s = _u(work_iri(w.key))
+    yield s, T["type"], CLASS_NT[w.kind]
+    if w.kind in EXTRA_NT:
+        yield s, T["type"], EXTRA_NT[w.kind]
+    yield s, T["name"], _lit(w.name)
     if w.url:
-        yield s, SDO.url, iri(w.url)
-    yield s, KG.kind, _lit(w.kind)
+        yield s, T["url"], _url(w.url)
+    yield s, T["kind"], _lit(w.kind)
     if w.identifier:
-        yield s, SDO.identifier, _lit(w.identifier)
+        yield s, T["identifier"], _lit(w.identifier)
     if w.publisher:
-        yield s, SDO.publisher, org_iri(w.publisher)
+        yield s, T["publisher"], _u(org_iri(w.publisher))
     if w.venue:
-        yield s, KG.venue, _lit(w.venue)
+        yield s, T["venue"], _lit(w.venue)
 
 
-def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[tuple[Node, Node, Node]]:
-    s = episode_iri(ep.key)
+def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
+    iri_s = episode_iri(ep.key)
+    s = _u(iri_s)
     if ep.kind == "episode":
-        yield s, RDF.type, SDO.PodcastEpisode
+        yield s, T["type"], T["PodcastEpisode"]
     else:
-        yield s, RDF.type, SDO.Article if "/research/" in ep.key else SDO.BlogPosting
-    yield s, SDO.name, _lit(ep.title)
-    yield s, SDO.url, iri(ep.url)
-    yield s, KG.pageKey, _lit(ep.key)
-    yield s, KG.sourceFile, _lit(ep.key.split("/", 1)[1])
-    if ep.date:
-        yield s, SDO.datePublished, Literal(ep.date, datatype=XSD.date)
-    if ep.lastmod:
-        yield s, SDO.dateModified, Literal(ep.lastmod, datatype=XSD.date)
-    if ep.recorded:
-        yield s, KG.recordedDate, Literal(ep.recorded, datatype=XSD.date)
-    if ep.summary:
-        yield s, SDO.abstract, _lit(ep.summary)
-    if ep.show:
-        yield s, SDO.partOfSeries, show_iri(ep.show)
-    for h in ep.hosts:
-        yield s, SDO.author, person_iri(h)
-    for gkey in ep.guests:
-        yield s, SDO.actor, person_iri(gkey)
-    for tag in ep.tags:
-        yield s, SDO.keywords, _lit(tag)
-    for cat in ep.categories:
-        yield s, KG.category, _lit(cat)
-    for name, value in ((KG.audio, ep.audio), (KG.transcript, ep.transcript), (KG.videoVersion, ep.video)):
+        yield s, T["type"], T["Article"] if "/research/" in ep.key else T["BlogPosting"]
+    yield s, T["name"], _lit(ep.title)
+    yield s, T["url"], _url(ep.url)
+    yield s, T["pageKey"], _lit(ep.key)
+    yield s, T["sourceFile"], _lit(ep.key.split("/", 1)[1])
+    for pred, value in (("datePublished", ep.date), ("dateModified", ep.lastmod), ("recordedDate", ep.recorded)):
         if value:
-            yield s, name, iri(value)
+            yield s, T[pred], _typed(value, XSD.date)
+    if ep.summary:
+        yield s, T["abstract"], _lit(ep.summary)
+    if ep.show:
+        yield s, T["partOfSeries"], _u(show_iri(ep.show))
+    for h in ep.hosts:
+        yield s, T["author"], _u(person_iri(h))
+    for gkey in ep.guests:
+        yield s, T["actor"], _u(person_iri(gkey))
+    for tag in ep.tags:
+        yield s, T["keywords"], _lit(tag)
+    for cat in ep.categories:
+        yield s, T["category"], _lit(cat)
+    for pred, value in (("audio", ep.audio), ("transcript", ep.transcript), ("videoVersion", ep.video)):
+        if value:
+            yield s, T[pred], _url(value)
     for o in ep.mentions:
-        yield s, SDO.mentions, org_iri(o)
+        yield s, T["mentions"], _u(org_iri(o))
     for d in ep.datasets:
-        yield s, SDO.mentions, work_iri(d)
+        yield s, T["mentions"], _u(work_iri(d))
     for n, ch in enumerate(ep.chapters, start=1):
-        c = URIRef(f"{s}/chapter/{n}")
-        yield s, SDO.hasPart, c
-        yield c, RDF.type, SDO.Clip
-        yield c, SDO.name, _lit(ch.title)
-        yield c, SDO.startOffset, Literal(ch.start, datatype=XSD.integer)
-        yield c, SDO.position, Literal(n, datatype=XSD.integer)
-        yield c, SDO.isPartOf, s
+        c = _u(f"{iri_s}/chapter/{n}")
+        yield s, T["hasPart"], c
+        yield c, T["type"], T["Clip"]
+        yield c, T["name"], _lit(ch.title)
+        yield c, T["startOffset"], _typed(ch.start, XSD.integer)
+        yield c, T["position"], _typed(n, XSD.integer)
+        yield c, T["isPartOf"], s
     seen: set[tuple[str, int]] = set()
     for c in citations:
-        target = work_iri(c.work)
-        yield s, SDO.citation, target
+        target = _u(work_iri(c.work))
+        yield s, T["citation"], target
         if (c.work, c.line) in seen:
             continue
         seen.add((c.work, c.line))
-        node = URIRef(f"{s}/citation/{c.line}-{hashlib.sha1(c.work.encode()).hexdigest()[:8]}")
-        yield node, RDF.type, KG.Citation
-        yield node, SDO.name, _lit(f"{c.text or c.work} (line {c.line})")
-        yield node, KG.citingPage, s
-        yield node, KG.cites, target
-        yield node, KG.line, Literal(c.line, datatype=XSD.integer)
+        node = _u(f"{iri_s}/citation/{c.line}-{hashlib.sha1(c.work.encode()).hexdigest()[:8]}")
+        yield node, T["type"], T["Citation"]
+        yield node, T["name"], _lit(f"{c.text or c.work} (line {c.line})")
+        yield node, T["citingPage"], s
+        yield node, T["cites"], target
+        yield node, T["line"], _typed(c.line, XSD.integer)
         if c.section:
-            yield node, KG.section, _lit(c.section)
+            yield node, T["section"], _lit(c.section)
         if c.text:
-            yield node, KG.anchorText, _lit(c.text)
+            yield node, T["anchorText"], _lit(c.text)
         if c.context:
-            yield node, KG.context, _lit(c.context)
+            yield node, T["context"], _lit(c.context)
 
 
-def to_dataset(quads: Iterator[Quad]) -> Dataset:
+def to_dataset(quads: Iterable[tuple[str, str, str, str]]) -> Dataset:
     """An rdflib Dataset holding the quads (for SHACL, serialisers and Python users)."""
     ds = Dataset()
-    for s, p, o, g in quads:
-        if isinstance(s, BNode):
-            continue
-        ds.add((s, p, o, g))
+    ds.parse(data="".join(nquads(quads)), format="nquads")
     return ds

@@ -9,6 +9,7 @@ generic anchor word: "ICLR [paper](…) - The Lottery Ticket Hypothesis" names t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from kgraph.extract.datasets import looks_like_dataset_name
@@ -95,6 +96,7 @@ def _matches(host: str, path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def kind_from_url(url: str) -> str:
     """The kind a URL alone implies, '' when it does not say."""
     host, path = host_of(url), urlsplit(url).path

@@ -26,6 +26,9 @@ _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d+[.)])\s+")
 _TAG = re.compile(r"<[^>]+>")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_SPACES = re.compile(r"\s+")
 # A paragraph that introduces the reference list on pages without a "Links" heading.
 _LIST_INTRO = re.compile(r"\b(links?|references?|resources|sources|further reading)\b", re.I)
 
@@ -38,13 +41,19 @@ class _Item:
 
 def strip_markup(text: str) -> str:
     """Plain text of a markdown/HTML fragment: links become their text, tags and entities go."""
-    text = _SHORTCODE.sub(" ", text)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
-    text = re.sub(r"(\*\*|__|\*|`)", "", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "{{" in text:
+        text = _SHORTCODE.sub(" ", text)
+    if "](" in text:
+        text = _MD_LINK.sub(_first_group, text)
+    if "<" in text:
+        text = _TAG.sub("", _BR.sub(" ", text))
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACES.sub(" ", _EMPHASIS.sub("", text)).strip()
+
+
+def _first_group(m: re.Match) -> str:
+    return m.group(1)
 
 
 def _blank_comments(body: str) -> str:

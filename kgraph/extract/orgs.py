@@ -28,6 +28,7 @@ class OrgTable:
     by_domain: dict[str, str] = field(default_factory=dict)  # domain (and path prefix) -> key
     text_pattern: re.Pattern | None = None
     _text_names: dict[str, str] = field(default_factory=dict)
+    _prefixes: dict[str, list[tuple[str, str]]] | None = None
 
     def add(self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (),
             match_text: bool = True) -> None:
@@ -41,6 +42,7 @@ class OrgTable:
         for d in domains:
             self.by_domain[d.lower()] = key
         self.text_pattern = None
+        self._prefixes = None
 
     def find_name(self, text: str) -> Organization | None:
         """The organization a name or alias refers to ('NY Times', "Anthropic's"), or None."""
@@ -52,16 +54,26 @@ class OrgTable:
     def find_url(self, host: str, path: str = "") -> Organization | None:
         """The organization that owns a host (longest matching domain suffix, path-aware)."""
         host = host.lower()
-        candidates = [f"{host}{path}"[: len(f"{host}{path}")]]
         parts = host.split(".")
-        candidates += [".".join(parts[i:]) for i in range(len(parts) - 1)]
-        for c in candidates:
-            for d, key in self.by_domain.items():
-                if "/" in d and c.startswith(d):
+        for i in range(len(parts) - 1):
+            domain = ".".join(parts[i:])
+            for prefix, key in self._by_path_prefix().get(domain, ()):
+                if path.startswith(prefix):
                     return self.by_key[key]
-            if c in self.by_domain:
-                return self.by_key[self.by_domain[c]]
+            if domain in self.by_domain:
+                return self.by_key[self.by_domain[domain]]
         return None
+
+    def _by_path_prefix(self) -> dict[str, list[tuple[str, str]]]:
+        """Domains given with a path ('nist.gov/aisi'), by host, longest prefix first."""
+        if self._prefixes is None:
+            table: dict[str, list[tuple[str, str]]] = {}
+            for d, key in self.by_domain.items():
+                if "/" in d:
+                    host, _, rest = d.partition("/")
+                    table.setdefault(host, []).append(("/" + rest, key))
+            self._prefixes = {h: sorted(v, key=lambda kv: -len(kv[0])) for h, v in table.items()}
+        return self._prefixes
 
     def mentioned_in(self, text: str) -> list[Organization]:
         """Organizations whose name or alias appears in text as whole words (case as written)."""

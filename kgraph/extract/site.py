@@ -8,6 +8,8 @@ thing is one record across all pages and sites.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -45,7 +47,6 @@ class Directory:
     show_authors: dict[str, str] = field(default_factory=dict)  # author slug -> show key
     people: dict[str, Person] = field(default_factory=dict)
     author_people: dict[str, str] = field(default_factory=dict)  # author slug -> person key
-    episode_urls: dict[str, list[str]] = field(default_factory=dict)  # canonical page URL -> episode keys
 
 
 def page_url(page: Page) -> str:
@@ -201,6 +202,7 @@ class PageFacts:
     organizations: list[Organization] = field(default_factory=list)
     works: list[Work] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    site_works: list[Work] = field(default_factory=list)  # links to other pages of the same site
 
 
 def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
@@ -241,6 +243,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
     transcript = video = ""
     works: list[Work] = []
+    site_works: list[Work] = []
     citations: list[Citation] = []
     for link in links:
         target = resolve(link.url, url)
@@ -255,15 +258,13 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             continue
         if host_of(canon) == "share.transistor.fm" and "/e/" in canon:
             continue
-        internal = d.episode_urls.get(canon)
-        if internal:
-            for target_key in internal:
-                if target_key != key:
-                    citations.append(Citation(key, "page:" + target_key, link.line, link.section, link.text,
-                                              link.context))
+        if host_of(canon) == host_of(page.site.base_url):
+            # Another page of the same site: resolved once every page's URL is known (in _merge),
+            # so a page's facts do not depend on which other pages exist.
+            citations.append(Citation(key, "site:" + canon, link.line, link.section, link.text, link.context))
+            if _first_segment(canon) not in d.show_by_path:
+                site_works.append(classify(link, canon, orgs)[0])
             continue
-        if host_of(canon) == host_of(page.site.base_url) and _first_segment(canon) in d.show_by_path:
-            continue  # a link to the site's own show or list page, not a reference
         work, publisher, named, said = classify(link, canon, orgs)
         if publisher is not None and named:
             organizations[publisher.key] = publisher
@@ -297,7 +298,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         transcript=transcript, video=video, recorded=_recorded(recorded),
         mentions=tuple(sorted(mentioned)), datasets=tuple(d.key for d in named),
     )
-    return PageFacts(episode, people, list(organizations.values()), works, citations)
+    return PageFacts(episode, people, list(organizations.values()), works, citations, site_works)
 
 
 FRONT_MATTER_LINKS = {"url_pdf": "paper", "url_code": "code", "url_dataset": "dataset", "url_video": "video",
@@ -397,8 +398,14 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
     return replace(person, affiliations=tuple(affs)) if affs else person
 
 
-def extract(pages: Iterable[Page | Skipped], orgs: OrgTable) -> Corpus:
-    """The whole corpus from a stream of pages (from one or more sites)."""
+def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None = None,
+            workers: int = 1) -> Corpus:
+    """The whole corpus from a stream of pages (from one or more sites).
+
+    cache maps page key -> (page hash, directory fingerprint, PageFacts) from an earlier build:
+    a page whose text and site directory are unchanged is not extracted again. The facts used
+    are left in corpus.facts, and the keys extracted anew in corpus.changed.
+    """
     corpus = Corpus()
     published: list[Page] = []
     for page in pages:
@@ -414,33 +421,105 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable) -> Corpus:
     by_site: dict[str, list[Page]] = defaultdict(list)
     for page in published:
         by_site[page.site.base_url].append(page)
+    cache = cache or {}
     facts: list[PageFacts] = []
     directory_people: list[Person] = []
+    episode_urls: dict[str, list[str]] = {}
     for base, site_pages in sorted(by_site.items()):
         d = build_directory(site_pages)
-        corpus.shows.update(d.shows)
-        directory_people.extend(d.people.values())
         refs = [p for p in site_pages if p.kind in ("episode", "post")]
         _recurring_hosts(d, refs)
+        corpus.shows.update(d.shows)
+        directory_people.extend(d.people.values())
+        fingerprint = _fingerprint(d, orgs)
+        todo: list[tuple[Page, str, str]] = []
         for page in refs:
             key = f"{host_of(base)}/{page.rel}"
-            d.episode_urls.setdefault(canonical_url(page_url(page)), []).append(key)
-        for urls, keys in d.episode_urls.items():
-            if len(keys) > 1:
-                corpus.warnings.append(f"{', '.join(k.split('/', 1)[1] for k in keys)}: pages share the url {urls}")
-        for page in refs:
-            facts.append(page_facts(page, d, orgs, f"{host_of(base)}/{page.rel}"))
-    _merge(corpus, facts, directory_people)
+            episode_urls.setdefault(canonical_url(page_url(page)), []).append(key)
+            digest = page_hash(page)
+            hit = cache.get(key)
+            if hit and hit[0] == digest and hit[1] == fingerprint:
+                corpus.facts[key] = hit
+            else:
+                todo.append((page, key, digest))
+        for (page, key, digest), f in zip(todo, _extract_many([(p, k) for p, k, _ in todo], d, orgs, workers),
+                                          strict=True):
+            corpus.facts[key] = (digest, fingerprint, f)
+            corpus.changed.add(key)
+        facts.extend(corpus.facts[f"{host_of(base)}/{p.rel}"][2] for p in refs)
+    for url, keys in episode_urls.items():
+        if len(keys) > 1:
+            corpus.warnings.append(f"{', '.join(k.split('/', 1)[1] for k in keys)}: pages share the url {url}")
+    _merge(corpus, facts, directory_people, episode_urls)
     return corpus
 
 
-def _merge(corpus: Corpus, facts: list[PageFacts], directory_people: list[Person]) -> None:
+def page_hash(page: Page) -> str:
+    """Changes when the page's front matter or body changes."""
+    text = json.dumps(page.meta, sort_keys=True, default=str) + "\0" + page.body + "\0" + page.rel
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fingerprint(d: Directory, orgs: OrgTable) -> str:
+    """Everything besides a page's own text that its facts depend on."""
+    parts = [repr(sorted(d.shows.items())), repr(sorted(d.people.items())), repr(sorted(d.show_authors.items())),
+             repr(sorted(d.author_people.items())), repr(sorted((k, o.name, o.kind) for k, o in orgs.by_key.items())),
+             repr(sorted(orgs.by_alias.items())), repr(sorted(orgs.by_domain.items()))]
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()
+
+
+_WORKER: tuple[Directory, OrgTable] | None = None
+
+
+def _init_worker(d: Directory, orgs: OrgTable) -> None:
+    global _WORKER
+    _WORKER = (d, orgs)
+
+
+def _facts_in_worker(item: tuple[Page, str]) -> PageFacts:
+    assert _WORKER is not None
+    return page_facts(item[0], _WORKER[0], _WORKER[1], item[1])
+
+
+def _extract_many(items: list[tuple[Page, str]], d: Directory, orgs: OrgTable, workers: int) -> list[PageFacts]:
+    """page_facts for many pages, on several processes when there are enough pages to pay off."""
+    if workers <= 1 or len(items) < 400:
+        return [page_facts(page, d, orgs, key) for page, key in items]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(d, orgs)) as pool:
+        return list(pool.map(_facts_in_worker, items, chunksize=64))
+
+
+def _resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tuple[list[Citation], list[Work]]:
+    """Links to the same site: to an episode's own node when they name one, else to the page."""
+    citations, works = [], []
+    fallback = {w.url: w for w in f.site_works}
+    for c in f.citations:
+        if not c.work.startswith("site:"):
+            citations.append(c)
+            continue
+        url = c.work[5:]
+        targets = episode_urls.get(url)
+        if targets:
+            citations.extend(replace(c, work="page:" + t) for t in targets if t != c.page)
+        elif url in fallback:
+            citations.append(replace(c, work=fallback[url].key))
+            works.append(fallback[url])
+    return citations, works
+
+
+def _merge(corpus: Corpus, facts: list[PageFacts], directory_people: list[Person],
+           episode_urls: dict[str, list[str]]) -> None:
     names: dict[str, Counter] = defaultdict(Counter)
     works: dict[str, Work] = {}
     for f in facts:
         corpus.episodes[f.episode.key] = f.episode
-        corpus.citations.extend(f.citations)
-        for w in f.works:
+        citations, site_works = _resolve_site_links(f, episode_urls)
+        corpus.citations.extend(citations)
+        for w in f.works + site_works:
             names[w.key][w.name] += 1
             old = works.get(w.key)
             if old is None or KIND_RANK[w.kind] < KIND_RANK[old.kind]:

@@ -9,6 +9,7 @@ OpenReview forum/pdf).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 __all__ = ["canonical_url", "resolve", "arxiv_id", "doi_of", "is_web_url", "host_of"]
@@ -54,6 +55,7 @@ def resolve(url: str, page_url: str) -> str:
     return absolute if is_web_url(absolute) else ""
 
 
+@lru_cache(maxsize=65536)
 def host_of(url: str) -> str:
     """Lower-case host without www., '' when there is none."""
     try:
@@ -63,6 +65,7 @@ def host_of(url: str) -> str:
     return re.sub(r"^(www\d?|m|mobile)\.", "", host.lower().rstrip("."))
 
 
+@lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """The canonical form of an absolute http(s) URL; '' when it is not one."""
     if not is_web_url(url):
