@@ -1,21 +1,24 @@
-"""networkx -> one self-contained vis-network page (via pyvis), as a string: offline and script-safe.
+"""networkx -> a self-contained vis-network page (data collected by pyvis): offline and script-safe.
 
-The page is meant for an iframe whose content has an opaque origin (a ``data:`` URL, see
-`data_url`), and it is built so that nothing a web page wrote can run in it:
+The page is meant for an iframe whose document has an opaque origin (sandboxed without
+allow-same-origin, or a ``data:`` URL), and it is built so that nothing a web page wrote can run:
 
 - pyvis' own template is not used: it renders with autoescaping off, loads bootstrap (and, by
   default, vis-network) from CDNs, and switches every tooltip to ``innerHTML`` as soon as one
   title contains ``href``. pyvis collects the nodes and edges; a small template of ours, with
   autoescaping on, inlines the vis-network script shipped inside the pyvis package.
-- Tooltips are plain text: made into DOM nodes with ``textContent`` in the page, never parsed as
-  HTML, and never containing the string ``href``. Labels are drawn on the canvas.
-- Data goes in as JSON with ``<``, ``>`` and ``&`` escaped, so no string can close the script.
-- A Content-Security-Policy meta tag allows exactly the two inline scripts (by hash), no
-  network at all, and no inline event handlers.
+- Tooltips and the legend are plain text: made into DOM nodes with ``textContent`` in the page,
+  never parsed as HTML; titles never contain the string ``href``. Labels are drawn on the canvas.
+- Data travels as JSON with ``<``, ``>`` and ``&`` escaped (no string can close its script
+  element), or as a posted message; it is never code.
+- A Content-Security-Policy meta tag allows exactly the page's two scripts (by hash), no network
+  at all, and no inline event handlers.
 
-Positions are computed here (a networkx spring layout of the best-connected nodes, the rest
-placed around their neighbours), so the browser draws at once with physics off; with physics
-on, stabilisation starts from those positions, is capped, and physics stops once stable.
+The page draws a *payload* (`network_payload`): embedded in it (`network_html(g)`), or posted by
+its parent to the empty shell (`shell_html`, `FRAME_HOST_JS`), which then redraws without
+reloading vis-network. Positions are computed here (a networkx spring layout of the best
+connected nodes, the rest placed around their neighbours), so the browser draws at once with
+physics off; with physics on, stabilisation starts from them, is capped, and stops once stable.
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ import networkx as nx
 
 from kgraph.export import ENTITY_TYPES, TYPE_COLORS
 
-__all__ = ["NODE_CAP", "MAX_NODES", "network_html", "data_url", "layout_positions", "legend", "tooltip_text",
-           "svg_image", "hex_color"]
+__all__ = ["NODE_CAP", "MAX_NODES", "FRAME_HOST_JS", "network_payload", "network_html", "shell_html",
+           "data_url", "layout_positions", "legend", "tooltip_text", "svg_image", "hex_color"]
 
 NODE_CAP = 250  # default number of nodes drawn: the layout and the browser stay well under a second
 MAX_NODES = 600  # hard limit: the page must fit a data: URL (Chromium caps URLs at 2 MB)
-_CORE = 350  # nodes laid out by the spring model; the others are placed around their neighbours
+_CORE = 150  # nodes laid out by the spring model; the others are placed around their neighbours
 _OTHER_COLOR = (120, 120, 120)
 _EXTRA_COLORS = {"Post": (0, 105, 148)}  # the site's own posts (the dashboard tells them from cited blogs)
 _TYPE_ORDER = ["Show", "Episode", "Post", *[t for t in ENTITY_TYPES.values() if t not in ("Show", "Episode")]]
@@ -65,45 +68,81 @@ div.vis-tooltip { position: absolute; visibility: hidden; padding: 5px 7px; whit
   box-shadow: 2px 2px 8px rgba(0,0,0,.2); pointer-events: none; z-index: 5; }
 </style>
 </head>
-<body data-view="{{ view_id }}" data-nodes="{{ n_nodes }}">
+<body>
 <div id="bar">
-<span id="count">{{ n_nodes }} entities, {{ n_edges }} links</span>
+<span id="count"></span>
 <button id="save" type="button" title="Save the view as a PNG image">Save PNG</button>
 <button id="fit" type="button">Fit</button>
-<ul id="legend">{% for name, color in legend -%}
-<li><span class="dot" style="background:{{ color }}"></span>{{ name }}</li>
-{%- endfor %}</ul>
+<ul id="legend"></ul>
 </div>
 <div id="net"></div>
+<script type="application/json" id="kgraph-data">{{ payload }}</script>
 <script>{{ vis_js }}</script>
 <script>{{ app_js }}</script>
 </body></html>
 """
 
-# Runs in the page: builds text-only tooltips, draws, stops physics once stable, saves a PNG.
+# Runs in the page. Draws a payload (from the page itself, or posted by the parent page for a new
+# view: no reload), makes tooltips and the legend with textContent, stops physics once stable,
+# and saves the canvas with its legend as a PNG.
 _APP_JS = """(function () {
 "use strict";
-var DATA = %s;
-function tip(text) { var d = document.createElement("div"); d.textContent = text; return d; }
-DATA.nodes.forEach(function (n) { if (n.title) { n.title = tip(n.title); } });
-DATA.edges.forEach(function (e) { if (e.title) { e.title = tip(e.title); } });
-var container = document.getElementById("net");
-var nodes = new vis.DataSet(DATA.nodes), edges = new vis.DataSet(DATA.edges);
-var network = new vis.Network(container, {nodes: nodes, edges: edges}, DATA.options);
-window.kgraphNetwork = network;
-network.once("afterDrawing", function () {
-  document.body.setAttribute("data-drawn", String(nodes.length));
-  window.__kgraphDrawn = {nodes: nodes.length, at: performance.now()};
-});
-if (DATA.focus !== null) { network.selectNodes([DATA.focus]); }
-if (DATA.physics) {
-  var stop = function () { network.setOptions({physics: {enabled: false}}); };
-  network.once("stabilizationIterationsDone", stop);
-  setTimeout(stop, DATA.stopAfterMs);
+var container = document.getElementById("net"), network = null, current = null, stopTimer = null;
+function tip(text) { var d = document.createElement("div"); d.textContent = String(text); return d; }
+function withTip(item) {
+  var copy = Object.assign({}, item);
+  if (copy.title) { copy.title = tip(copy.title); }
+  return copy;
 }
-document.getElementById("fit").addEventListener("click", function () { network.fit(); });
+function setLegend(items) {
+  var list = document.getElementById("legend");
+  while (list.firstChild) { list.removeChild(list.firstChild); }
+  items.forEach(function (item) {
+    var li = document.createElement("li"), dot = document.createElement("span");
+    dot.className = "dot";
+    if (/^#[0-9a-f]{6}$/i.test(item[1])) { dot.style.background = item[1]; }
+    li.appendChild(dot); li.appendChild(document.createTextNode(String(item[0])));
+    list.appendChild(li);
+  });
+}
+function draw(data) {
+  if (!data || !Array.isArray(data.nodes) || !Array.isArray(data.edges)) { return; }
+  current = data;
+  var started = Date.now();
+  document.body.removeAttribute("data-drawn");
+  document.body.setAttribute("data-view", String(data.view));
+  document.getElementById("count").textContent =
+    data.nodes.length + " entities, " + data.edges.length + " links";
+  setLegend(data.legend || []);
+  var nodes = new vis.DataSet(data.nodes.map(withTip)), edges = new vis.DataSet(data.edges.map(withTip));
+  if (network === null) {
+    network = new vis.Network(container, {nodes: nodes, edges: edges}, data.options);
+    window.kgraphNetwork = network;
+  } else {
+    network.setOptions(data.options);
+    network.setData({nodes: nodes, edges: edges});
+    if (!data.physics) { network.fit({animation: false}); }
+  }
+  network.once("afterDrawing", function () {
+    if (current !== data) { return; }
+    document.body.setAttribute("data-drawn", String(data.nodes.length));
+    window.__kgraphDrawn = {view: data.view, nodes: data.nodes.length, started: started, at: Date.now()};
+  });
+  if (data.focus !== null) { network.selectNodes([data.focus]); }
+  clearTimeout(stopTimer);
+  if (data.physics) {
+    var stop = function () { if (current === data) { network.setOptions({physics: {enabled: false}}); } };
+    network.once("stabilizationIterationsDone", stop);
+    stopTimer = setTimeout(stop, data.stopAfterMs);
+  }
+}
+window.addEventListener("message", function (event) {
+  if (event.source === window.parent && event.data && event.data.kgraph === 1) { draw(event.data.payload); }
+});
+document.getElementById("fit").addEventListener("click", function () { if (network) { network.fit(); } });
 document.getElementById("save").addEventListener("click", function () {
   var src = container.querySelector("canvas"), ratio = window.devicePixelRatio || 1;
+  if (!src || !current) { return; }
   var out = document.createElement("canvas");
   out.width = src.width; out.height = src.height;
   var ctx = out.getContext("2d");
@@ -111,19 +150,54 @@ document.getElementById("save").addEventListener("click", function () {
   ctx.drawImage(src, 0, 0);
   ctx.scale(ratio, ratio);
   ctx.font = "12px sans-serif"; ctx.textBaseline = "middle";
-  DATA.legend.forEach(function (item, i) {
+  (current.legend || []).forEach(function (item, i) {
     var y = 14 + i * 18;
     ctx.fillStyle = item[1]; ctx.beginPath(); ctx.arc(14, y, 6, 0, 2 * Math.PI); ctx.fill();
-    ctx.fillStyle = "#222222"; ctx.fillText(item[0], 26, y);
+    ctx.fillStyle = "#222222"; ctx.fillText(String(item[0]), 26, y);
   });
   out.toBlob(function (blob) {
     var a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = DATA.filename;
+    a.href = URL.createObjectURL(blob); a.download = current.filename || "kgraph-network.png";
     document.body.appendChild(a); a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
   }, "image/png");
 });
+var initial = JSON.parse(document.getElementById("kgraph-data").textContent);
+if (initial !== null) { draw(initial); }
 })();"""
+
+# Streamlit component (trusted code in the app page): keeps ONE sandboxed iframe whose document
+# is `shell` (an opaque origin: sandbox without allow-same-origin), and posts each new payload
+# into it, so a new view redraws without reloading vis-network. Page text only travels as data.
+FRAME_HOST_JS = """export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const shells = (window.kgraphShells = window.kgraphShells || {});
+  if (data.shell) { shells[data.shell_id] = data.shell; }
+  let frame = parentElement.querySelector("iframe");
+  if (!frame || frame.dataset.shell !== data.shell_id) {
+    if (!shells[data.shell_id]) { setTriggerValue("missing_shell", data.shell_id); return; }
+    if (frame) { frame.remove(); }
+    frame = document.createElement("iframe");
+    frame.setAttribute("sandbox", "allow-scripts allow-downloads");
+    frame.setAttribute("title", String(data.title));
+    frame.setAttribute("referrerpolicy", "no-referrer");
+    frame.dataset.shell = data.shell_id;
+    frame.style.width = "100%";
+    frame.style.border = "0";
+    frame.style.height = Number(data.height) + "px";
+    frame.addEventListener("load", () => {
+      frame.kgraphReady = true;
+      frame.contentWindow.postMessage({ kgraph: 1, payload: frame.kgraphPayload }, "*");
+    });
+    frame.srcdoc = shells[data.shell_id];
+    parentElement.appendChild(frame);
+  }
+  frame.kgraphPayload = data.payload;
+  if (frame.kgraphReady) {
+    frame.contentWindow.postMessage({ kgraph: 1, payload: data.payload }, "*");
+  }
+}
+"""
 
 
 def hex_color(kind: str) -> str:
@@ -178,7 +252,7 @@ def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hash
         pos = {order[0]: (0.0, 0.0)}
     else:
         pos = {v: (float(p[0]), float(p[1])) for v, p in
-               nx.spring_layout(kernel, seed=seed, iterations=50 if len(kernel) <= 200 else 35).items()}
+               nx.spring_layout(kernel, seed=seed, k=2.5 / math.sqrt(len(kernel)), iterations=40).items()}
     spread = 0.12 if n > core else 0.0
     around: Counter = Counter()
     rest = [v for v in order if v not in pos]
@@ -199,7 +273,7 @@ def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hash
                 pos[v] = (1.25 * math.cos(angle), 1.25 * math.sin(angle))
             break
         rest = waiting
-    scale = 150 + 45 * math.sqrt(n)
+    scale = 160 + 60 * math.sqrt(n)
     return {v: (round(x * scale, 1), round(y * scale, 1)) for v, (x, y) in pos.items()}
 
 
@@ -233,20 +307,20 @@ def _sha256(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
 
 
-def network_html(
+def network_payload(
     g: nx.Graph,
     *,
     positions: dict[Hashable, tuple[float, float]] | None = None,
     focus: Hashable | None = None,
     physics: bool = False,
-    height: int = 620,
     max_nodes: int = MAX_NODES,
     degrees: dict[Hashable, int] | None = None,
     filename: str = "kgraph-network.png",
-) -> str:
-    """The page drawing g: colour by `type`, size by degree (from `degrees`, else g's), text tooltips.
+) -> dict:
+    """What the page draws for g, as JSON-able data: colour by `type`, size by degree, text tooltips.
 
     Nodes carry the attributes of `kgraph.export.to_networkx` (label, type, show, date, url).
+    Sizes use `degrees` (e.g. degrees in the whole graph) when given, else g's own degrees.
     Raises ValueError when g has more than max_nodes nodes: choose what to show before drawing.
     """
     from pyvis.network import Network
@@ -256,27 +330,25 @@ def network_html(
     positions = positions if positions is not None else layout_positions(g)
     local_degree = dict(g.degree())
     degrees = degrees or local_degree
-    net = Network(height=f"{height}px", directed=True, cdn_resources="in_line")
+    net = Network(directed=True, cdn_resources="in_line")
     ids = {node: i for i, node in enumerate(g.nodes)}
     for node, data in g.nodes(data=True):
-        kind = data.get("type", "")
-        color = hex_color(kind)
+        color = hex_color(data.get("type", ""))
         x, y = positions.get(node, (0.0, 0.0))
         label = _plain(str(data.get("label", node)), 200)
+        degree = degrees.get(node, local_degree[node])
         net.add_node(
             ids[node], label=label if len(label) <= 42 else label[:40] + "…", shape="dot",
             color={"background": color, "border": "#222222" if node == focus else color,
                    "highlight": {"background": color, "border": "#000000"}},
-            borderWidth=4 if node == focus else 1, value=degrees.get(node, local_degree[node]),
-            title=tooltip_text(data, degrees.get(node, local_degree[node])), x=x, y=y,
+            borderWidth=4 if node == focus else 1, value=degree, title=tooltip_text(data, degree), x=x, y=y,
         )
     relations: dict[tuple[int, int], list[str]] = {}
     for s, o, data in g.edges(data=True):
         relations.setdefault((ids[s], ids[o]), []).append(str(data.get("relation", "")))
     for (s, o), rels in relations.items():
         net.add_edge(s, o, title=_plain(", ".join(sorted(set(rels))), 200))
-    nodes, edges = net.nodes, net.edges
-    many = len(nodes) > 150
+    many = len(net.nodes) > 150
     options = {
         "autoResize": True,
         "layout": {"improvedLayout": False, "randomSeed": 7},
@@ -291,27 +363,39 @@ def network_html(
                     "forceAtlas2Based": {"gravitationalConstant": -40, "springLength": 90},
                     "stabilization": {"enabled": physics, "iterations": 120 if many else 200, "fit": True}},
     }
-    payload = {
-        "nodes": nodes, "edges": edges, "options": options, "physics": physics, "stopAfterMs": 4000,
-        "focus": ids.get(focus) if focus is not None else None,
-        "legend": [list(item) for item in legend(g)], "filename": filename,
-    }
-    data_json = _json_for_script(payload)
-    app_js = _APP_JS % data_json
-    vis_js = _vis_js()
-    csp = ("default-src 'none'; script-src " + _sha256(vis_js) + " " + _sha256(app_js)
-           + "; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'")
+    payload = {"nodes": net.nodes, "edges": net.edges, "options": options, "physics": physics,
+               "stopAfterMs": 4000, "focus": ids.get(focus) if focus is not None else None,
+               "legend": [list(item) for item in legend(g)], "filename": filename}
+    payload["view"] = hashlib.sha1(_json_for_script(payload).encode("utf-8")).hexdigest()[:16]
+    return payload
+
+
+def network_html(g: nx.Graph | None = None, *, height: int = 620, **options) -> str:
+    """A standalone page drawing g (see `network_payload` for the options); g=None gives the empty
+    shell that draws whatever payload its parent page posts to it."""
+    payload = None if g is None else network_payload(g, **options)
+    return _page(_json_for_script(payload), height)
+
+
+def _page(payload_json: str, height: int) -> str:
     from markupsafe import Markup
 
-    return _template().render(
-        csp=csp, height=height, view_id=hashlib.sha1(data_json.encode("utf-8")).hexdigest()[:16],
-        n_nodes=len(nodes), n_edges=len(edges), legend=legend(g),
-        vis_js=Markup(vis_js), app_js=Markup(app_js),
-    )
+    vis_js = _vis_js()
+    csp = ("default-src 'none'; script-src " + _sha256(vis_js) + " " + _sha256(_APP_JS)
+           + "; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'")
+    return _template().render(csp=csp, height=int(height), payload=Markup(payload_json),
+                              vis_js=Markup(vis_js), app_js=Markup(_APP_JS))
+
+
+@functools.cache
+def shell_html(height: int = 620) -> tuple[str, str]:
+    """(the empty page, an id for it): what the dashboard loads once and then posts payloads to."""
+    page = network_html(None, height=height)
+    return page, hashlib.sha1(page.encode("utf-8")).hexdigest()[:16]
 
 
 def data_url(html: str) -> str:
-    """The page as a data: URL: loaded in an iframe, it has an opaque origin, away from the app's."""
+    """A page as a data: URL: loaded in an iframe, it has an opaque origin, away from the app's."""
     return "data:text/html;charset=utf-8;base64," + base64.b64encode(html.encode("utf-8")).decode("ascii")
 
 

@@ -186,13 +186,16 @@ def focus_view(index: GraphIndex, filtered: nx.MultiDiGraph, focus: str | None, 
     return View(filtered.subgraph(order[:max_nodes]).copy(), len(order))
 
 
-def default_focus(index: GraphIndex) -> str | None:
-    """The entity the network centres on at first: the latest episode (else the best connected)."""
+def default_focus(index: GraphIndex, among: set[str] | frozenset[str] | None = None) -> str | None:
+    """The entity the network centres on at first: the latest episode (else the best connected),
+    of the whole graph or of the nodes `among` (e.g. those the filters keep)."""
     g = index.graph
-    episodes = [p for p in index.pages if g.nodes[p].get("type") == "Episode" and g.nodes[p].get("date")]
+    nodes = set(g) if among is None else set(among) & set(g)
+    episodes = [p for p in index.pages & nodes
+                if g.nodes[p].get("type") == "Episode" and g.nodes[p].get("date")]
     if episodes:
         return max(episodes, key=lambda p: (g.nodes[p]["date"], p))
-    return max(g, key=lambda v: (index.degree[v], v)) if len(g) else None
+    return max(nodes, key=lambda v: (index.degree[v], v)) if nodes else None
 
 
 def entity_labels(index: GraphIndex) -> dict[str, str]:
@@ -243,9 +246,10 @@ def pages_frame(index: GraphIndex) -> pd.DataFrame:
         refs = sum(1 for _, keys in g.succ[p].items() if "citation" in keys)
         guests = sum(1 for _, keys in g.succ[p].items() if "actor" in keys)
         rows.append({"page": p, "title": d.get("label", ""), "type": d.get("type", ""),
-                     "show": d.get("show") or "Blog posts", "date": pd.to_datetime(d.get("date")),
+                     "show": d.get("show") or "Blog posts", "date": d.get("date"),
                      "references": refs, "guests": guests})
     frame = pd.DataFrame(rows, columns=["page", "title", "type", "show", "date", "references", "guests"])
+    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     frame = frame.sort_values(["date", "page"], ascending=[False, True], na_position="last")
     return frame.reset_index(drop=True)
 
@@ -266,9 +270,21 @@ def _frame(kg: KnowledgeGraph, query: str, columns: list[str], limit: int, **par
     return frame[columns].head(limit).reset_index(drop=True)
 
 
-def top_works(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
-    """Most-cited works: work, name, type (kind), citations (pages citing it)."""
-    return _frame(kg, "most-cited-works", ["work", "name", "type", "citations"], limit)
+def _ranked(rows: list[dict], key: str, limit: int, columns: list[str]) -> pd.DataFrame:
+    rows = sorted(rows, key=lambda r: (-r[key], str(r["name"]).lower(), r[columns[0]]))[:limit]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def top_works(index: GraphIndex, limit: int = 20) -> pd.DataFrame:
+    """Most-cited works: work, name, type (kind), citations (pages citing it), as most-cited-works.rq."""
+    g = index.graph
+    rows = []
+    for w, data in g.nodes(data=True):
+        if "kind" in data:
+            n = sum(1 for p, keys in g.pred[w].items() if "citation" in keys and p in index.pages)
+            if n:
+                rows.append({"work": w, "name": data.get("label", w), "type": data["kind"], "citations": n})
+    return _ranked(rows, "citations", limit, ["work", "name", "type", "citations"])
 
 
 def top_domains(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
@@ -281,9 +297,24 @@ def top_guests(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
     return _frame(kg, "top-guests", ["person", "name", "episodes"], limit)
 
 
-def top_organizations(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
-    """Organizations by the pages mentioning them, publishing what they cite or employing their guests."""
-    return _frame(kg, "organizations-by-mentions", ["org", "name", "pages"], limit)
+def top_organizations(index: GraphIndex, limit: int = 20) -> pd.DataFrame:
+    """Organizations by the pages mentioning them, publishing what they cite or employing their guests.
+
+    The same counts as organizations-by-mentions.rq, from the entity graph (that query takes
+    seconds on a real corpus: Oxigraph evaluates its UNION without the organization bound).
+    """
+    g = index.graph
+    pages: dict[str, set[str]] = defaultdict(set)
+    for s, o, key in g.edges(keys=True):
+        if g.nodes[o].get("type") != "Organization":
+            continue
+        if key == "mentions" and s in index.pages:
+            pages[o].add(s)
+        elif key in ("publisher", "affiliation"):  # pages citing the work / hosting the guest
+            rel = "citation" if key == "publisher" else "actor"
+            pages[o].update(p for p, keys in g.pred[s].items() if rel in keys and p in index.pages)
+    rows = [{"org": o, "name": g.nodes[o].get("label", o), "pages": len(ps)} for o, ps in pages.items() if ps]
+    return _ranked(rows, "pages", limit, ["org", "name", "pages"])
 
 
 # --- entity and episode pages ------------------------------------------------------------------

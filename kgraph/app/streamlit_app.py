@@ -1,16 +1,16 @@
 """kgraph dashboard: Streamlit widgets wired to kgraph.app.data and kgraph.viz, nothing more.
 
 Started by `kgraph dashboard` (or `streamlit run streamlit_app.py` at the repository root) on the
-store named by $KGRAPH_STORE (default .kgraph). The store is opened once per process and rebuild;
+store named by $KGRAPH_STORE (default .kgraph). The store is opened once per process and build;
 every result is cached against the store's version. Text from pages is only ever shown as text:
 tables, escaped markdown, canvas labels; the network is drawn in an iframe with an opaque origin.
+Deep links: `?view=network`, `?entity=IRI`, `?episode=IRI`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import altair as alt
 import streamlit as st
 
 from kgraph import KgraphError, KnowledgeGraph, viz
@@ -20,6 +20,7 @@ from kgraph.query import bundled_queries
 
 VIEWS = ["Overview", "Network", "Entity", "Episode", "SPARQL", "Downloads"]
 NO_FOCUS = ""
+NETWORK_HEIGHT = 620
 
 
 # --- caches: the store once per build, results once per store version --------------------------
@@ -42,10 +43,10 @@ def _index(version: str, _kg: KnowledgeGraph) -> data.GraphIndex:
 
 @st.cache_data(show_spinner=False)
 def _overview(version: str, _kg: KnowledgeGraph, _ix: data.GraphIndex) -> dict:
-    pages = data.pages_frame(_ix)
-    return {"counts": data.overview_counts(_kg, _ix), "activity": data.activity_by_show(pages),
-            "works": data.top_works(_kg), "domains": data.top_domains(_kg), "guests": data.top_guests(_kg),
-            "orgs": data.top_organizations(_kg)}
+    activity = data.activity_by_show(data.pages_frame(_ix))
+    return {"counts": data.overview_counts(_kg, _ix), "activity": activity,
+            "works": data.top_works(_ix), "domains": data.top_domains(_kg), "guests": data.top_guests(_kg),
+            "orgs": data.top_organizations(_ix)}
 
 
 @st.cache_data(show_spinner=False)
@@ -63,9 +64,16 @@ def _network(version: str, filters: data.Filters, focus: str | None, hops: int, 
              _ix: data.GraphIndex) -> dict:
     view = data.focus_view(_ix, data.filter_graph(_ix, filters), focus, hops, cap)
     pos = viz.layout_positions(view.graph)
-    page = viz.network_html(view.graph, positions=pos, focus=view.focus, physics=physics, degrees=_ix.degree)
-    return {"url": viz.data_url(page), "svg": viz.svg_image(view.graph, pos, _ix.degree), "total": view.total,
+    payload = viz.network_payload(view.graph, positions=pos, focus=view.focus, physics=physics,
+                                  degrees=_ix.degree)
+    return {"payload": payload, "svg": viz.svg_image(view.graph, pos, _ix.degree), "total": view.total,
             "shown": len(view.graph), "focus_hidden": view.focus_hidden, "nodes": frozenset(view.graph)}
+
+
+@st.cache_resource(show_spinner=False)
+def _network_frame():
+    """The component that keeps one sandboxed network iframe and posts each view into it."""
+    return st.components.v2.component("kgraph_network", js=viz.FRAME_HOST_JS)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -89,7 +97,7 @@ def _export(version: str, fmt: str, nodes: frozenset[str] | None, _kg: Knowledge
     return data.export_bytes(_kg, _ix, fmt, None if nodes is None else set(nodes))
 
 
-# --- navigation callbacks ----------------------------------------------------------------------
+# --- navigation --------------------------------------------------------------------------------
 
 def _go(view: str, **state: str) -> None:
     st.session_state.view = view
@@ -112,37 +120,61 @@ def _goto(label: str, options: dict[str, str], key: str, view: str, target: str)
                      placeholder="Choose…", on_change=_go_from, args=(key, view, target))
 
 
+def _deep_link() -> None:
+    """Once per session: ?view=, ?entity=, ?episode= in the URL choose what opens first."""
+    if st.session_state.get("_linked"):
+        return
+    st.session_state._linked = True
+    q = st.query_params
+    views = {v.lower(): v for v in VIEWS}
+    for key, view in (("entity", "Entity"), ("episode", "Episode"), ("focus", "Network")):
+        if q.get(key):
+            _go(view, **{key: q[key]})
+    if q.get("view", "").lower() in views:
+        st.session_state.view = views[q["view"].lower()]
+
+
 # --- views -------------------------------------------------------------------------------------
 
-def _bar(frame, x: str, y: str, title: str, color: str | None = None, sort: str = "-x"):
-    enc = {"x": alt.X(f"{x}:Q", title=x), "y": alt.Y(f"{y}:N", sort=sort, title=None,
-                                                    axis=alt.Axis(labelLimit=360)),
-           "tooltip": [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q")]}
+def _bar(frame, x: str, y: str, title: str, color: str | None = None) -> tuple:
+    """A horizontal bar chart as a Vega-Lite spec (not altair: its import and validation cost a second)."""
+    enc = {"x": {"field": x, "type": "quantitative", "title": x},
+           "y": {"field": y, "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 360}},
+           "tooltip": [{"field": y, "type": "nominal"}, {"field": x, "type": "quantitative"}]}
     if color:
-        enc["color"] = alt.Color(f"{color}:N")
-    return alt.Chart(frame, title=title).mark_bar().encode(**enc).properties(height=max(120, 22 * len(frame)))
+        enc["color"] = {"field": color, "type": "nominal"}
+    return frame, {"title": title, "mark": "bar", "encoding": enc, "height": max(120, 22 * len(frame))}
+
+
+def _per_quarter(frame, measure: str, title: str) -> tuple:
+    return frame, {"title": title, "mark": "bar", "encoding": {
+        "x": {"field": "period", "type": "temporal", "title": None},
+        "y": {"field": measure, "type": "quantitative", "title": measure},
+        "color": {"field": "show", "type": "nominal", "title": "show"},
+        "tooltip": [{"field": "show", "type": "nominal"},
+                    {"field": "period", "type": "temporal", "format": "%Y-%m"},
+                    {"field": measure, "type": "quantitative"}]}}
 
 
 def overview(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
     o = _overview(kg.version, kg, ix)
     counts = dict(zip(o["counts"]["type"], o["counts"]["count"], strict=True))
-    cols = st.columns(6)
-    for col, kind in zip(cols, ["Show", "Episode", "Post", "Person", "Organization", "Citation link"], strict=True):
+    kinds = ["Show", "Episode", "Post", "Person", "Organization", "Citation link"]
+    for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
         col.metric(kind, int(counts.get(kind, 0)))
     left, right = st.columns([1, 2])
     left.dataframe(o["counts"], hide_index=True, key="overview_counts")
-    activity = o["activity"]
-    if not activity.empty:
-        for measure, title in (("pages", "Episodes and posts per quarter"), ("references", "References per quarter")):
-            right.altair_chart(alt.Chart(activity, title=title).mark_bar().encode(
-                x=alt.X("period:T", title=None), y=alt.Y(f"{measure}:Q", title=measure),
-                color=alt.Color("show:N", title="show"),
-                tooltip=["show:N", alt.Tooltip("period:T", format="%Y-%m"), f"{measure}:Q"]), width="stretch")
+    if not o["activity"].empty:
+        for measure, title in (("pages", "Episodes and posts per quarter"),
+                               ("references", "References per quarter")):
+            right.vega_lite_chart(*_per_quarter(o["activity"], measure, title), width="stretch")
     a, b = st.columns(2)
-    a.altair_chart(_bar(o["works"], "citations", "name", "Most-cited works", color="type"), width="stretch")
-    b.altair_chart(_bar(o["domains"], "pages", "domain", "Top linked domains"), width="stretch")
-    a.altair_chart(_bar(o["guests"], "episodes", "name", "Most frequent guests"), width="stretch")
-    b.altair_chart(_bar(o["orgs"], "pages", "name", "Most present organizations"), width="stretch")
+    charts = ((a, o["works"], "citations", "name", "Most-cited works", "type"),
+              (b, o["domains"], "pages", "domain", "Top linked domains", None),
+              (a, o["guests"], "episodes", "name", "Most frequent guests", None),
+              (b, o["orgs"], "pages", "name", "Most present organizations", None))
+    for col, frame, x, y, title, color in charts:
+        col.vega_lite_chart(*_bar(frame, x, y, title, color), width="stretch")
 
 
 def sidebar_filters(opts: data.FilterOptions) -> data.Filters:
@@ -161,13 +193,20 @@ def sidebar_filters(opts: data.FilterOptions) -> data.Filters:
 
 def network(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
     _, labels, _, default = _choices(kg.version, ix)
-    st.session_state.setdefault("focus", default or NO_FOCUS)
-    c1, c2, c3, c4 = st.columns([6, 2, 2, 1])
+    if st.session_state.get("focus") not in labels and st.session_state.get("focus") != NO_FOCUS:
+        st.session_state.focus, st.session_state.auto_focus = default or NO_FOCUS, True
+    if st.session_state.get("auto_focus") and filters.on_pages:  # the default focus follows the filters
+        kept = _filtered_nodes(kg.version, filters, ix)
+        if st.session_state.focus not in kept:
+            st.session_state.focus = data.default_focus(ix, kept) or NO_FOCUS
+    c1, c2, c3, c4 = st.columns([6, 2, 2, 2])
     focus = c1.selectbox("Focus on an entity (type to search)", [NO_FOCUS, *labels], key="focus",
-                         format_func=lambda v: labels.get(v, "(none: everything the filters select)"))
+                         format_func=lambda v: labels.get(v, "(none: everything the filters select)"),
+                         on_change=lambda: st.session_state.update(auto_focus=False))
     hops = c2.slider("Hops around it", 1, 3, 1, key="hops")
     cap = c3.number_input("Node cap", 10, viz.MAX_NODES, viz.NODE_CAP, step=10, key="node_cap")
-    physics = c4.toggle("Physics", False, key="physics", help="Off: precomputed layout. On: settles, then stops.")
+    physics = c4.toggle("Physics", False, key="physics",
+                        help="Off: precomputed layout. On: settles (a few seconds at most), then stops.")
     net = _network(kg.version, filters, focus or None, hops, int(cap), physics, ix)
     where = f"within {hops} hop{'s' if hops > 1 else ''} of the focused entity" if focus else "by the filters"
     if net["focus_hidden"]:
@@ -180,21 +219,29 @@ def network(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> N
     elif not net["shown"]:
         st.warning("Nothing matches these filters.")
     st.caption(f"{net['shown']} entities {where}. Colour: type; size: links in the whole graph. "
-               "Hover for details; drag to move; scroll to zoom.")
-    st.iframe(net["url"], height=700, alt="Network of the selected entities")
+               "Hover for details; drag to move; scroll to zoom; 'Save PNG' saves what you see.")
+    shell, shell_id = viz.shell_html(NETWORK_HEIGHT)
+    sent = st.session_state.get("shell_sent") == shell_id  # the page keeps it: send it once per session
+    _network_frame()(key="network_view", height=NETWORK_HEIGHT + 40, data={
+        "shell": None if sent else shell, "shell_id": shell_id, "payload": net["payload"],
+        "height": NETWORK_HEIGHT + 40, "title": "Network of the selected entities"},
+        on_missing_shell_change=lambda: st.session_state.pop("shell_sent", None))
+    st.session_state.shell_sent = shell_id
+    nodes = net["nodes"]
     a, b = st.columns(2)
     a.download_button("Save view as image (SVG)", net["svg"], "kgraph-network.svg", "image/svg+xml",
                       key="dl_view_svg", on_click="ignore")
-    nodes = net["nodes"]
     b.download_button("Save view as GraphML", lambda: _export(kg.version, "graphml", nodes, kg, ix),
-                      "kgraph-view.graphml", "application/graphml+xml", key="dl_view_graphml", on_click="ignore")
+                      "kgraph-view.graphml", "application/graphml+xml", key="dl_view_graphml",
+                      on_click="ignore")
 
 
 def entity(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
     _, labels, _, default = _choices(kg.version, ix)
     if st.session_state.get("entity") not in labels:
         st.session_state.entity = default
-    iri = st.selectbox("Search an entity (type to search)", list(labels), key="entity", format_func=labels.get)
+    iri = st.selectbox("Search an entity (type to search)", list(labels), key="entity",
+                       format_func=labels.get)
     details = _entity(kg.version, iri, kg, ix) if iri else None
     if details is None:
         st.warning("No such entity in the graph.")
@@ -208,21 +255,22 @@ def entity(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> No
         st.link_button(f"{prop}: {url[:90]}", url, key=f"entity_link_{i}")
     if not details.facts.empty:
         st.dataframe(details.facts, hide_index=True, key="entity_facts")
-    st.markdown(f"**Cited by {details.citations['page'].nunique()} page(s)**")
-    if not details.citations.empty:
-        st.dataframe(details.citations.drop(columns=["page"]), hide_index=True, key="entity_citations")
-        pages = dict(zip(details.citations["page"], details.citations["title"].map(data.md_escape), strict=False))
-        _goto("Open a citing page", pages, "entity_open_page", "Episode", "episode")
-    st.markdown(f"**Linked entities ({len(details.neighbours)})**")
-    if not details.neighbours.empty:
-        st.dataframe(details.neighbours.drop(columns=["iri"]), hide_index=True, key="entity_neighbours")
-        nb = details.neighbours
+    cites = details.citations
+    st.markdown(f"**Cited by {cites['page'].nunique()} page(s)**")
+    if not cites.empty:
+        st.dataframe(cites.drop(columns=["page"]), hide_index=True, key="entity_citations")
+        _goto("Open a citing page", dict(zip(cites["page"], cites["title"], strict=True)),
+              "entity_open_page", "Episode", "episode")
+    nb = details.neighbours
+    st.markdown(f"**Linked entities ({len(nb)})**")
+    if not nb.empty:
+        st.dataframe(nb.drop(columns=["iri"]), hide_index=True, key="entity_neighbours")
         _goto("Go to a linked entity", dict(zip(nb["iri"], nb["name"] + " · " + nb["type"], strict=True)),
               "entity_neighbour", "Entity", "entity")
 
 
 def episode(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
-    _, _, pages, _ = _choices(kg.version, ix)
+    pages = _choices(kg.version, ix)[2]
     if not pages:
         st.info("The graph has no episodes or posts.")
         return
@@ -237,23 +285,25 @@ def episode(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> N
     cols = st.columns(5)
     for col, (label, url) in zip(cols, [x for x in links if x[1]], strict=False):
         col.link_button(label, url, key=f"episode_link_{label.lower()}")
-    cols[4].button("Open as entity", key="episode_as_entity", on_click=_go, args=("Entity",), kwargs={"entity": iri})
+    cols[4].button("Open as entity", key="episode_as_entity", on_click=_go, args=("Entity",),
+                   kwargs={"entity": iri})
     if ep.summary:
         st.markdown(data.md_escape(ep.summary))
     if ep.tags or ep.categories:
         st.caption("Tags: " + data.md_escape(", ".join(ep.tags + ep.categories)))
     left, right = st.columns(2)
-    left.markdown("**Hosts and guests**")
-    if not ep.people.empty:
-        left.dataframe(ep.people.drop(columns=["person"]), hide_index=True, key="episode_people")
-    right.markdown(f"**Chapters ({len(ep.chapters)})**")
-    if not ep.chapters.empty:
-        right.dataframe(ep.chapters.drop(columns=["seconds"]), hide_index=True, key="episode_chapters")
     with left:
-        people = dict(zip(ep.people["person"], ep.people["name"] + " · " + ep.people["role"], strict=True))
-        _goto("Go to a person", people, "episode_person", "Entity", "entity")
-    total = sum(len(f) for f in ep.references.values())
-    st.markdown(f"**References ({total})**")
+        st.markdown("**Hosts and guests**")
+        if not ep.people.empty:
+            st.dataframe(ep.people.drop(columns=["person"]), hide_index=True, key="episode_people")
+            names = ep.people["name"] + " · " + ep.people["role"]
+            _goto("Go to a person", dict(zip(ep.people["person"], names, strict=True)), "episode_person",
+                  "Entity", "entity")
+    with right:
+        st.markdown(f"**Chapters ({len(ep.chapters)})**")
+        if not ep.chapters.empty:
+            st.dataframe(ep.chapters.drop(columns=["seconds"]), hide_index=True, key="episode_chapters")
+    st.markdown(f"**References ({sum(len(f) for f in ep.references.values())})**")
     link = st.column_config.LinkColumn("url")
     for kind, frame in ep.references.items():
         st.markdown(f"*{data.md_escape(kind)}* ({len(frame)})")
@@ -265,15 +315,15 @@ def episode(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> N
 
 def console(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
     queries = bundled_queries()
-    names = list(queries)
-    st.session_state.setdefault("console_query", "most-cited-works" if "most-cited-works" in queries else names[0])
+    first = "most-cited-works" if "most-cited-works" in queries else next(iter(queries))
+    st.session_state.setdefault("console_query", first)
     st.session_state.setdefault("sparql", queries[st.session_state.console_query].text)
 
     def load() -> None:
         st.session_state.sparql = queries[st.session_state.console_query].text
         st.session_state.pop("console_ran", None)
 
-    st.selectbox("Start from a bundled query", names, key="console_query", on_change=load,
+    st.selectbox("Start from a bundled query", list(queries), key="console_query", on_change=load,
                  format_func=lambda n: queries[n].title)
     st.caption(data.md_escape(queries[st.session_state.console_query].description))
     text = st.text_area("SPARQL (read-only; prefixes schema:, kg:, kgid:, rdf:, rdfs:, xsd: are declared)",
@@ -304,11 +354,11 @@ def downloads(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) ->
         if scope is not None:
             st.caption(f"The {len(nodes)} entities the sidebar filters select (not limited by the network's "
                        "focus or node cap), with their chapters and citations.")
-        cols = st.columns(len(data.EXPORT_FORMATS))
-        for col, (fmt, (label, mime, suffix)) in zip(cols, data.EXPORT_FORMATS.items(), strict=True):
+        which = "all" if scope is None else "filter"
+        for col, (fmt, (label, mime, suffix)) in zip(st.columns(len(data.EXPORT_FORMATS)),
+                                                     data.EXPORT_FORMATS.items(), strict=True):
             col.download_button(label, lambda fmt=fmt, scope=scope: _export(kg.version, fmt, scope, kg, ix),
-                                f"{name}{suffix}", mime, key=f"dl_{'all' if scope is None else 'filter'}_{fmt}",
-                                on_click="ignore")
+                                f"{name}{suffix}", mime, key=f"dl_{which}_{fmt}", on_click="ignore")
 
 
 PAGES = {"Overview": overview, "Network": network, "Entity": entity, "Episode": episode, "SPARQL": console,
@@ -334,6 +384,7 @@ def main() -> None:
         st.error(data.md_escape(str(e)))
         st.stop()
     opts = _choices(kg.version, ix)[0]
+    _deep_link()
     st.sidebar.title("kgraph")
     view = st.sidebar.radio("View", VIEWS, key="view")
     filters = sidebar_filters(opts)
