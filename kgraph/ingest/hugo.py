@@ -112,7 +112,8 @@ def read_pages(site: Site) -> Iterator[Page | Skipped]:
     for path in _markdown_files(site.content):
         rel = path.relative_to(site.content).as_posix()
         if path.is_dir():
-            yield Skipped(_display(rel), "symlinked folder, not followed")
+            yield Skipped(_display(rel), "symlinked folder, not followed (its pages are not in the graph)",
+                          warning=True)
             continue
         yield _read_page(site, path, rel)
 
@@ -270,10 +271,10 @@ def _parse_json(text: str) -> tuple[dict, str, int]:
     except RecursionError:
         raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep") from None
     if not isinstance(data, dict):
-        raise FrontMatterError(f"expected a mapping of keys to values, got a {type(data).__name__}")
+        raise FrontMatterError(f"front matter is a {_kind(data)}, not a mapping of keys to values")
     rest = text[end:].lstrip(" \t")
-    body = rest.removeprefix("\n")
-    return _plain(data), body, text[:end].count("\n") + 1 + (body is not rest)
+    newline = rest.startswith("\n")
+    return _plain(data), rest[newline:], text[:end].count("\n") + 1 + newline
 
 
 def _parse_toml(head: str) -> dict:
@@ -301,8 +302,13 @@ def _parse_yaml(head: str) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise FrontMatterError(f"expected a mapping of keys to values, got a {type(data).__name__}")
+        raise FrontMatterError(f"front matter is a {_kind(data)}, not a mapping of keys to values")
     return _plain(data)
+
+
+def _kind(value: object) -> str:
+    return {"list": "list", "str": "plain string", "int": "number", "float": "number"}.get(
+        type(value).__name__, type(value).__name__)
 
 
 def _yaml_message(e: yaml.MarkedYAMLError) -> str:
