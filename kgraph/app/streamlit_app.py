@@ -372,7 +372,7 @@ def _graph() -> KnowledgeGraph:
         _build_sample(str(path))
         st.info(f"There was no store at {data.md_escape(path)}: built the bundled sample there. "
                 "Build your own with `kgraph build SOURCE --store PATH`.")
-    return _open(str(path), meta.stat().st_mtime_ns)
+    return _open(str(path), meta.stat().st_mtime_ns if meta.is_file() else 0)  # rebuilt: opened afresh
 
 
 def main() -> None:
