@@ -1,0 +1,132 @@
+"""Scale benchmark: kgraph on an N-episode synthetic site, each figure beside plain rdflib's.
+
+    python benchmarks/scale.py [--episodes 10000] [--work /tmp/kgraph-scale] [--no-baseline]
+
+Prints: full build (and its peak memory), incremental rebuild after editing one page, opening
+the store, each bundled query; and for each, the same work on rdflib's in-memory Dataset
+(load the same N-Quads, run the same query) with the ratio rdflib / kgraph. Targets (issue
+"Scale"): build <= 60 s, incremental <= 2 s, each query <= 0.5 s, open <= 2 s, memory <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"build": 60.0, "incremental": 2.0, "open": 2.0, "query": 0.5, "memory_gb": 2.0}
+
+
+def synth(n: int, out: Path) -> None:
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not (out / "content").is_dir():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(n), str(out)], check=True)
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in GB of the child) for a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024 / 1024
+
+
+def row(name: str, ours: float, base: float | None, target: float | None, unit: str = "s") -> None:
+    ratio = f"{base / ours:8.1f}x" if base and ours else "       -"
+    met = "" if target is None else ("yes" if ours <= target else "NO")
+    base_text = f"{base:10.2f}" if base is not None else "         -"
+    print(f"{name:<34} {ours:10.2f} {base_text} {ratio}  {unit:<3} {target if target else '':>6} {met}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--episodes", type=int, default=10000)
+    ap.add_argument("--work", default="/tmp/kgraph-scale")
+    ap.add_argument("--no-baseline", action="store_true", help="skip rdflib (minutes at 10,000 episodes)")
+    args = ap.parse_args()
+    work = Path(args.work)
+    site, store = work / f"site-{args.episodes}", work / f"store-{args.episodes}"
+    work.mkdir(parents=True, exist_ok=True)
+    synth(args.episodes, site)
+    shutil.rmtree(store, ignore_errors=True)
+    kgraph = [sys.executable, "-m", "kgraph.cli"]
+    build_s, peak_gb = timed([*kgraph, "build", str(site), "--store", str(store), "-q"])
+
+    page = sorted((site / "content" / "posts").rglob("index.md"))[len(list((site / "content" / "posts").rglob("index.md"))) // 2]
+    original = page.read_text(encoding="utf-8")
+    page.write_text(original.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    try:
+        incr_s, _ = timed([*kgraph, "build", str(site), "--store", str(store), "-q"])
+    finally:
+        page.write_text(original, encoding="utf-8")
+
+    from kgraph import KnowledgeGraph
+    from kgraph.query import bundled_queries
+
+    start = time.perf_counter()
+    kg = KnowledgeGraph.open(store)
+    kg.query("ASK { ?s ?p ?o }")
+    open_s = time.perf_counter() - start
+    # parameters as a user would give them: one episode's title, one guest's name
+    title = kg.query("SELECT ?t WHERE { ?e a schema:PodcastEpisode ; schema:name ?t } ORDER BY ?t LIMIT 1")[0]["t"]
+    guest = kg.query("SELECT ?n WHERE { ?e schema:actor/schema:name ?n } ORDER BY ?n LIMIT 1")[0]["n"]
+    params = {"shared-references": {"episode": title}, "person-network": {"person": guest}}
+    query_s = {}
+    for name in bundled_queries():
+        start = time.perf_counter()
+        kg.query(name, params.get(name))
+        query_s[name] = time.perf_counter() - start
+    meta = json.loads((store / "meta.json").read_text())
+
+    base: dict[str, float] = {}
+    if not args.no_baseline:
+        base = rdflib_baseline(kg, store, params)
+    print(f"\n{args.episodes} synthetic episodes, {meta['quads']} quads; kgraph vs rdflib in-memory\n")
+    print(f"{'figure':<34} {'kgraph':>10} {'rdflib':>10} {'ratio':>9}  unit target met")
+    row("full build", build_s, base.get("load"), TARGETS["build"])
+    row("incremental rebuild (1 page)", incr_s, base.get("load"), TARGETS["incremental"])
+    row("open store + first query", open_s, base.get("load"), TARGETS["open"])
+    for name, s in query_s.items():
+        row(f"query {name}", s, base.get(name), TARGETS["query"])
+    row("peak memory of the build", peak_gb, base.get("memory_gb"), TARGETS["memory_gb"], "GB")
+    return 0
+
+
+def rdflib_baseline(kg, store: Path, params: dict) -> dict[str, float]:
+    """The same graph in rdflib's in-memory Dataset: load time, each bundled query, memory."""
+    from rdflib import Dataset
+
+    from kgraph.namespaces import PREFIXES
+    from kgraph.query import bundled_queries, bind_params
+
+    dump = store.parent / "baseline.nq"
+    kg.export("nt", dump)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    ds = Dataset(default_union=True)
+    ds.parse(dump, format="nt")
+    out = {"load": time.perf_counter() - start}
+    out["memory_gb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 / 1024
+    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
+    for name, q in bundled_queries().items():
+        text = bind_params(prefixes + q.text, params.get(name, {}))
+        start = time.perf_counter()
+        list(ds.query(text))
+        out[name] = time.perf_counter() - start
+    dump.unlink()
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
