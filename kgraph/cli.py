@@ -241,6 +241,21 @@ def dashboard(store: Path | None, port: int, host: str) -> None:
     sys.exit(subprocess.call(cmd, env=env))
 
 
+@cli.command()
+@click.argument("entity")
+@_store_option
+@_friendly
+def explain(entity: str, store: Path | None) -> None:
+    """Why an entity is in the graph: each page, section and line it came from.
+
+    ENTITY is an IRI or words from a name ("Peter Park", "arXiv:2310.06009" works too via names).
+    """
+    from kgraph.explain import explain as explain_entity
+    from kgraph.graph import KnowledgeGraph
+
+    click.echo("\n".join(explain_entity(KnowledgeGraph.open(_store_path(store)), entity).lines()))
+
+
 def main() -> None:
     cli(prog_name="kgraph")
 
