@@ -135,7 +135,7 @@ def write_store(path: str | Path, quads: Iterable[tuple[str, str, str, str]], me
             _swap(tmp, path)
         except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(e, SyntaxError | ValueError):  # a quad Oxigraph refuses: a bug, reported plainly
+            if isinstance(e, SyntaxError | ValueError | OSError):  # a refused quad, a full disk...
                 raise StoreError(f"{path}: the build failed and the previous store was kept: {e}") from e
             raise
     return meta

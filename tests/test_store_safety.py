@@ -1,0 +1,210 @@
+"""No lost data: a build that fails or is killed leaves the previous store as it was, and two
+builds at once cannot corrupt it. Builds run as real processes killed with SIGKILL."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import SAMPLE
+
+from kgraph import KnowledgeGraph, StoreError
+from kgraph.cli import cli
+from kgraph.store import Store
+
+SYNTH = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
+
+# A build in a child process that prints WRITING when it starts writing the store, and can be
+# told to stop (sleep) at one of its steps so the parent can kill it exactly there.
+CHILD = r"""
+import os, sys, time
+import kgraph.build as build, kgraph.store as store
+source, path, pause = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def announce(name, original):
+    def wrapper(*args, **kwargs):
+        print(name, flush=True)
+        if pause == name:
+            time.sleep(600)
+        return original(*args, **kwargs)
+    return wrapper
+
+build.write_store = announce("WRITING", build.write_store)
+store._swap = announce("SWAPPING", store._swap)
+if pause == "BETWEEN-RENAMES":  # the two-rename swap used where renameat2 is missing
+    store._exchange = lambda a, b: False
+    rename = os.rename
+    def slow_rename(src, dst):
+        rename(src, dst)
+        if ".old-" in str(dst):
+            print("BETWEEN-RENAMES", flush=True)
+            time.sleep(600)
+    os.rename = slow_rename
+build.build_store([source], path)
+print("DONE", flush=True)
+"""
+
+
+def content(path: Path) -> tuple[str, set]:
+    store = Store(path)
+    return store.meta["build_id"], set(store.quads())
+
+
+@pytest.fixture(scope="module")
+def synth_site(tmp_path_factory) -> Path:
+    spec = importlib.util.spec_from_file_location("synth", SYNTH)
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    out = tmp_path_factory.mktemp("synth") / "site"
+    synth.main(["60", str(out), "--seed", "3"])
+    return out
+
+
+@pytest.fixture
+def old_store(tmp_path) -> tuple[Path, tuple]:
+    path = tmp_path / "store"
+    KnowledgeGraph.build([SAMPLE], store=path)
+    return path, content(path)
+
+
+def start_build(source: Path, path: Path, pause: str = "") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(source), str(path), pause or "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        if line.strip() == marker:
+            return
+        assert time.monotonic() < deadline
+    raise AssertionError(f"the build ended before {marker}: {proc.stderr.read()[-2000:]}")
+
+
+def kill(proc: subprocess.Popen) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    try:  # and whatever helper processes the build had started
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def leftovers(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(f"{path.name}.")
+                  and not p.name.endswith(".lock"))
+
+
+@pytest.mark.parametrize("step", ["WRITING", "SWAPPING", "BETWEEN-RENAMES"])
+def test_a_build_killed_at_each_step_leaves_the_old_store(old_store, synth_site, step):
+    path, before = old_store
+    proc = start_build(synth_site, path, pause=step)
+    wait_for(proc, step)
+    kill(proc)
+    assert content(path) == before  # opening the store also repairs a half-done two-rename swap
+    kg = KnowledgeGraph.build([synth_site], store=path)  # the next build works and cleans up
+    assert len(kg) > len(before[1]) and leftovers(path) == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.3, 0.6, 1.0])
+def test_a_build_killed_while_writing_the_database_leaves_the_old_store(old_store, synth_site, delay):
+    path, before = old_store
+    proc = start_build(synth_site, path)
+    wait_for(proc, "WRITING")
+    time.sleep(delay)
+    kill(proc)
+    after = content(path)
+    if after != before:  # it finished before the kill: then it must be the whole new graph
+        assert len(after[1]) > 10 * len(before[1]) and after[0] != before[0]
+    assert KnowledgeGraph.open(path).query("ASK { ?e a schema:PodcastEpisode }") is True
+
+
+def test_a_build_that_fails_leaves_the_old_store(old_store, synth_site, monkeypatch):
+    import kgraph.store
+
+    path, before = old_store
+
+    def broken_swap(new, target):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(kgraph.store, "_swap", broken_swap)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        KnowledgeGraph.build([synth_site], store=path)
+    assert content(path) == before and leftovers(path) == []
+
+
+def test_a_build_that_cannot_write_is_a_clear_error(old_store, synth_site, monkeypatch):
+    import kgraph.store
+
+    path, before = old_store
+
+    class Unwritable:
+        def __init__(self, *args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        read_only = __init__
+
+    fake = type(kgraph.store.ox)("pyoxigraph")
+    fake.__dict__.update({k: v for k, v in vars(kgraph.store.ox).items() if not k.startswith("__")})
+    fake.Store = Unwritable
+    monkeypatch.setattr(kgraph.store, "ox", fake)
+    with pytest.raises(StoreError, match="previous store was kept.*No space left"):
+        KnowledgeGraph.build([synth_site], store=path)
+    monkeypatch.undo()
+    assert content(path) == before and leftovers(path) == []
+
+
+def test_a_second_build_while_one_holds_the_lock_gets_a_clear_message(old_store):
+    path, before = old_store
+    hold = ("import sys, time; from pathlib import Path; from kgraph.store import build_lock\n"
+            "with build_lock(Path(sys.argv[1])):\n    print('LOCKED', flush=True); time.sleep(600)")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "LOCKED"
+        second = subprocess.run([sys.executable, "-m", "kgraph.cli", "build", "--store", str(path)],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert second.returncode == 1
+    assert second.stderr.startswith("kgraph: error:")
+    assert "another build is running on this store" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert content(path) == before
+
+
+def test_two_builds_at_once_never_corrupt_the_store(old_store, synth_site):
+    path, _ = old_store
+    for _ in range(3):
+        command = [sys.executable, "-m", "kgraph.cli", "build", str(synth_site), "--store", str(path), "-q"]
+        builds = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        results = [(p.wait(timeout=300), p.communicate()[1]) for p in builds]
+        for code, err in results:
+            refused = code == 1 and "another build is running" in err and "Traceback" not in err
+            assert code == 0 or refused, err
+        assert any(code == 0 for code, _ in results)
+        kg = KnowledgeGraph.open(path)
+        assert json.loads((path / "meta.json").read_text())["sources"] == [str(synth_site.resolve())]
+        assert kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?e a schema:PodcastEpisode }")[0]["n"] == 60
+    assert leftovers(path) == []
+
+
+def test_a_crashed_two_rename_swap_is_repaired_by_the_next_build(old_store):
+    path, before = old_store
+    os.rename(path, path.with_name(path.name + ".old-99999"))  # what a kill between the renames leaves
+    result = CliRunner().invoke(cli, ["build", "--store", str(path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert leftovers(path) == []
+    assert len(Store(path)) == len(before[1])
