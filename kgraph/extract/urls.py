@@ -29,6 +29,7 @@ _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
 
+@lru_cache(maxsize=65536)
 def is_web_url(url: str) -> bool:
     """True for absolute http(s) URLs with a host; false for mailto:, javascript:, fragments..."""
     try:
@@ -45,6 +46,8 @@ def resolve(url: str, page_url: str) -> str:
         return ""
     if url.lower().startswith("www."):
         url = "https://" + url
+    if url.startswith(("https://", "http://")) and " " not in url:
+        return url if is_web_url(url) else ""  # already absolute: urljoin would only cost time
     scheme = urlsplit(url).scheme.lower() if ":" in url else ""
     if scheme and scheme not in ("http", "https"):
         return ""
