@@ -282,11 +282,12 @@ def episode(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> N
     st.caption(data.md_escape(" · ".join(x for x in (ep.type, ep.show, ep.date) if x)))
     links = [(label, data.safe_url(u)) for label, u in (("Page", ep.url), ("Audio", ep.audio),
                                                           ("Transcript", ep.transcript), ("Video", ep.video))]
-    cols = st.columns(5)
-    for col, (label, url) in zip(cols, [x for x in links if x[1]], strict=False):
-        col.link_button(label, url, key=f"episode_link_{label.lower()}")
-    cols[4].button("Open as entity", key="episode_as_entity", on_click=_go, args=("Entity",),
-                   kwargs={"entity": iri})
+    row = st.container(horizontal=True)
+    for label, url in links:
+        if url:
+            row.link_button(label, url, key=f"episode_link_{label.lower()}")
+    row.button("Open as entity", key="episode_as_entity", on_click=_go, args=("Entity",),
+               kwargs={"entity": iri})
     if ep.summary:
         st.markdown(data.md_escape(ep.summary))
     if ep.tags or ep.categories:
