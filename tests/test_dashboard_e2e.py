@@ -33,7 +33,8 @@ WAIT = 90_000  # ms: generous, CI machines are slow and shared
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (`make test` installs it)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"no Chromium at {CHROMIUM} (`make test` installs it)"),
 ]
 
 
@@ -170,7 +171,9 @@ def test_network_canvas_draws_nodes_with_text_tooltips(tab):
         const c = document.querySelector('#net canvas');
         const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let ink = 0;
-        for (let i = 0; i < px.length; i += 4) { if (px[i + 3] > 0 && px[i] + px[i + 1] + px[i + 2] < 600) ink++; }
+        for (let i = 0; i < px.length; i += 4) {
+            if (px[i + 3] > 0 && px[i] + px[i + 1] + px[i + 2] < 600) ink++;
+        }
         return {nodes: window.kgraphNetwork.body.data.nodes.length, ink: ink};
     }""")
     assert drawn["nodes"] > 5 and drawn["ink"] > 2000
@@ -250,15 +253,18 @@ XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
 @pytest.fixture(scope="module")
 def xss_server(tmp_path_factory) -> Iterator[str]:
     root = tiny_site(tmp_path_factory.mktemp("xss-site"))
-    write_page(root, "shows/evil/_index.md", f"---\nurl: /evil/\ntitle: '<script>window.__xss=1</script>{XSS}'\n---\n")
+    show = f"<script>window.__xss=1</script>{XSS}"
+    write_page(root, "shows/evil/_index.md", f"---\nurl: /evil/\ntitle: '{show}'\n---\n")
     write_page(root, "posts/evil-episodes/evil-episode-001/index.md", (
-        f"---\nurl: /evil/e001/\ntitle: '{XSS} Payload <svg onload=window.__xss=1> [x](javascript:alert(1))'\n"
+        f"---\nurl: /evil/e001/\n"
+        f"title: '{XSS} Payload <svg onload=window.__xss=1> [x](javascript:alert(1))'\n"
         f"summary: '{XSS} summary'\ndate: 2024-05-01\n"
         f"tags:\n  - '{XSS}'\n  - 'a href=\"javascript:window.__xss=1\"'\n---\n\n"
         "### Links\n\n"
         '- <a href="https://arxiv.org/abs/1606.06565">&lt;img src=x onerror="window.__xss=1;alert(2)"&gt; '
         "href payload paper</a>\n"
-        '- <a href="https://example.org/p">"><script>window.__xss=1</script><b onmouseover="alert(3)">b</b></a>\n'
+        '- <a href="https://example.org/p">"><script>window.__xss=1</script>'
+        '<b onmouseover="alert(3)">b</b></a>\n'
         '- <a href="javascript:window.__xss=1">a javascript: link</a>\n'))
     store = tmp_path_factory.mktemp("xss") / "store"
     KnowledgeGraph.build([root], store=store)
@@ -279,7 +285,14 @@ def test_html_in_page_text_runs_nothing(browser, xss_server):
     for xy in points:
         tab.page.mouse.move(box["x"] + xy["x"], box["y"] + top + xy["y"])
         tab.page.wait_for_timeout(250)
-    assert "<img src=x" in tab.page.frame_locator(FRAME).locator("body").inner_text() or points
+    # the payload episode is the focused node: its tooltip shows the payload as text
+    xy = frame.evaluate("""() => { const n = window.kgraphNetwork, id = n.getSelectedNodes()[0];
+        return n.canvasToDOM(n.getPositions([id])[id]); }""")
+    tab.page.mouse.move(box["x"] + xy["x"], box["y"] + top + xy["y"])
+    tip = tab.page.frame_locator(FRAME).locator("div.vis-tooltip")
+    tip.wait_for(state="visible", timeout=WAIT)
+    assert '<img src=x onerror="window.__xss=1;alert(1)">' in tip.inner_text()
+    assert tip.locator("img, svg").count() == 0
     for name in ("Entity", "Episode", "SPARQL", "Downloads", "Overview"):
         tab.view(name)
         tab.page.wait_for_timeout(500)
