@@ -207,7 +207,7 @@ class Store:
     """A read-only handle on a built store."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # query workers may run in another folder
         meta_path = self.path / _META
         if not meta_path.is_file() and any(self.path.parent.glob(f"{self.path.name}.old-*")):
             with contextlib.suppress(StoreError), build_lock(self.path):
