@@ -21,10 +21,14 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "kairos.fm"))
     ap.add_argument("--labels", default=str(ROOT / "tests" / "labels" / "kairos_eval.json"))
     ap.add_argument("--details", action="store_true", help="list every miss and false find")
+    ap.add_argument("--holdout", action="store_true",
+                    help="score the held-out set (tests/labels/kairos_holdout.json), never used for tuning")
     args = ap.parse_args()
     if not Path(args.corpus, "content").is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
+    if args.holdout:
+        args.labels = str(ROOT / "tests" / "labels" / "kairos_holdout.json")
     labels = load_labels(args.labels)
     with tempfile.TemporaryDirectory() as tmp:
         kg = KnowledgeGraph.build([args.corpus], store=Path(tmp) / "store")
