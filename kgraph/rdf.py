@@ -36,7 +36,8 @@ CLASS_OF = {
     "page": SDO.WebPage,
 }
 EXTRA_CLASS = {"wikipedia": KG.WikipediaArticle}
-_BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]")
+# Forbidden in IRIs, plus Unicode spaces (legal in IRIs, but rdflib's N-Triples reader stops at them)
+_BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]|\s")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _IRI_SAFE = "!$&'()*+,;=:@/?%-._~"  # RFC 3987 reserved and unreserved ASCII, and existing escapes
