@@ -11,6 +11,7 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import math
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +42,8 @@ ENTITY_TYPES = {
     "WebPage": "WebPage",
 }
 TYPE_COLORS = {
-    "Show": (31, 64, 102), "Episode": (52, 152, 219), "Person": (230, 126, 34), "Organization": (142, 68, 173),
+    "Show": (31, 64, 102), "Episode": (52, 152, 219), "Person": (230, 126, 34),
+    "Organization": (142, 68, 173),
     "Paper": (39, 174, 96), "Dataset": (22, 160, 133), "Code": (44, 62, 80), "Video": (231, 76, 60),
     "News": (241, 196, 15), "Article": (26, 188, 156), "Blog": (211, 84, 0), "Social": (127, 140, 141),
     "WebPage": (149, 165, 166),
@@ -175,11 +177,14 @@ def export(db: ox.Store, fmt: str, path: str | Path) -> Path:
         raise ExportError(f"{path}: is a folder; give a file name")
     if not path.parent.exists():
         raise ExportError(f"{path.parent}: no such folder")
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")  # the file appears whole, or not at all
     try:
         EXPORTERS[fmt][1](db, tmp)
         tmp.replace(path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise ExportError(f"{path}: cannot write: {e.strerror or e}") from None
+    except (ValueError, TypeError, SyntaxError) as e:  # a term a serialiser refuses: say which, write nothing
+        raise ExportError(f"{path}: cannot write {EXPORTERS[fmt][0]}: {e}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

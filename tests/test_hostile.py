@@ -25,7 +25,7 @@ from lxml import etree
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
-from kgraph import KnowledgeGraph
+from kgraph import ExportError, KnowledgeGraph
 from kgraph.cli import cli
 from kgraph.ingest.hugo import MAX_PAGE_BYTES, open_site, read_pages
 from kgraph.model import Skipped
@@ -292,3 +292,19 @@ def test_blocked_traps(page, tmp_path):
     kg = KnowledgeGraph.open(tmp_path / "s")
     titles = {r["t"] for r in kg.query("SELECT ?t WHERE { ?e kg:sourceFile ?f ; schema:name ?t }")}
     assert page["title"] in titles
+
+
+def test_an_export_that_fails_midway_writes_nothing_and_says_why(kg, tmp_path, monkeypatch):
+    import kgraph.export
+
+    def half_then_fail(db, path):
+        path.write_text("<graphml>half")
+        raise ValueError("a value the writer refuses")
+
+    monkeypatch.setitem(kgraph.export.EXPORTERS, "graphml", ("GraphML for Gephi", half_then_fail))
+    target = tmp_path / "out.graphml"
+    target.write_text("previous export")
+    with pytest.raises(ExportError, match="cannot write GraphML for Gephi: a value the writer refuses"):
+        kg.export("graphml", target)
+    assert target.read_text() == "previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.graphml"]
