@@ -66,6 +66,7 @@ KIND_WORDS = {
     "policy": "page", "guide": "page", "documentation": "page", "docs": "page", "wiki": "wikipedia",
     "projects": "page", "project": "page", "transcript": "page", "slides": "page", "book": "page",
     "link": "", "here": "", "this": "", "source": "", "summary": "", "entry": "", "groups finder": "page",
+    "ebook": "page", "e-book": "page",
     "system card": "page", "model card": "page", "leaderboard": "page", "course": "page", "event": "page",
     "explainer": "page", "survey": "paper", "poll": "page", "petition": "page", "job posting": "page",
 }
@@ -169,10 +170,18 @@ def work_name(link: Link, url: str) -> tuple[str, str]:
 
 
 def publisher_name(link: Link, kind: str) -> str:
-    """The organization a line names before a kind word: 'Reuters' in 'Reuters [article](...)'."""
-    if not is_generic_anchor(link.text) or not link.lead:
+    """The organization a line names before a kind word: 'Reuters' in 'Reuters [article](...)',
+    and 'The Information' in 'The Information article - [Title](...)'."""
+    lead = link.lead.strip()
+    if not lead:
         return ""
-    lead = re.sub(r"['’]s$", "", link.lead.strip().rstrip(":,-–— ")).strip()
+    if not is_generic_anchor(link.text):
+        m = _LEAD_KIND.match(lead)  # the kind word stands before the link, the anchor is the title
+        if not m:
+            return ""
+        lead = m.group(1)
+    lead = re.split(r"\s+[-–—]\s+", lead)[-1]  # '"Won't Happen" - Time [article]'
+    lead = re.sub(r"['’]s$", "", lead.strip().rstrip(":,-–— ")).strip()
     tokens = lead.split()
     if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
         return ""
@@ -182,6 +191,8 @@ def publisher_name(link: Link, kind: str) -> str:
     return lead
 
 
+_LEAD_KIND = re.compile(r"^(.+?)\s+(?:news\s+)?(?:article|report|blog\s?post|post|video|paper|preprint|op-ed|"
+                        r"press release|interview|podcast|newsletter|thread|statement)\s*[-–—:]?$", re.I)
 _PUBLISHER = re.compile(r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$")
 
 
@@ -207,6 +218,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
             kind = "page"
     elif words_kind == "paper" and (kind == "blog" or kind == "code" and path.lower().endswith(".pdf")):
         kind = "paper"
+    elif kind == "paper" and (re.fullmatch(r"(e-?)?book", link.text.strip(), re.I) or "/book/" in path):
+        kind = "page"  # a book (Springer's /book/ DOIs included) is not a paper
     name, venue = work_name(link, canon)
     ident = ""
     if aid := arxiv_id(canon):

@@ -33,7 +33,7 @@ KIND_RANK = {k: i for i, k in enumerate(
 _TRANSISTOR = re.compile(r"\{\{<\s*transistor\s+src=\"([^\"]+)\"", re.I)
 _RECORDED = re.compile(r"RECORDED\s+(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})", re.I)
 _AFFIL = re.compile(
-    r"(?:,\s*(?:an?|the)\s+[^,.;]{0,80}?\s+(?:at|of|with|from)\s+|\s+(?:from|of|at)\s+)"
+    r"(?:,\s*(?:(?:an?|the)\s+)?[^,.;]{0,80}?\s+(?:at|of|with|from)\s+|\s+(?:from|of|at)\s+)"
     r"(?P<org>(?:the\s+)?[A-Z][\w.&'’\-]*(?:\s+(?:of|for|and|on|in|the|&|[A-Z][\w.&'’\-]*))*)"
 )
 
@@ -269,7 +269,9 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         if publisher is not None and named:
             organizations[publisher.key] = publisher
             mentioned.add(publisher.key)
-        elif said and work.kind not in ("dataset", "paper", "code") and _is_org_name(said, work.url, people_names):
+        elif said and (work.kind not in ("dataset", "paper", "code") or work.kind != "dataset" and
+                       _names_owner(said, work.url)) and \
+                _is_org_name(said, work.url, people_names):
             org = Organization(name=said, key=slug(said))  # the page's words beat the domain's owner
             organizations[org.key] = org
             mentioned.add(org.key)
@@ -354,6 +356,13 @@ def _recorded(m: re.Match | None) -> dt.date | None:
         return None
 
 
+def _names_owner(name: str, url: str) -> bool:
+    """The name is the site's or repository owner's: 'Trail of Bits' for github.com/trailofbits/..."""
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    owner = host_of(url) + "/" + (urlsplit(url).path.split("/") + ["", ""])[1]
+    return len(squashed) > 3 and squashed in re.sub(r"[.\-_]", "", owner.lower())
+
+
 def _is_org_name(name: str, url: str, people: set[str] = frozenset()) -> bool:
     """Is a publisher named on the line an organization? Only with evidence beyond one word.
 
@@ -366,7 +375,8 @@ def _is_org_name(name: str, url: str, people: set[str] = frozenset()) -> bool:
     if name in people or looks_like_person(name):
         return False
     squashed = re.sub(r"[^a-z0-9]", "", name.lower())
-    if squashed and squashed in host_of(url).replace(".", "").replace("-", ""):
+    owner = host_of(url) + "/" + (urlsplit(url).path.split("/") + ["", ""])[1]  # github.com/trailofbits
+    if squashed and squashed in re.sub(r"[.\-_]", "", owner.lower()):
         return True
     tokens = name.split()
     if len(tokens) == 1:
@@ -390,7 +400,7 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
             continue
         name = re.sub(r"\s+(?:and|&|the|of|for|on|in)$", "", am.group("org").strip()).strip()
         org = orgs.find_name(name)
-        if org is None and (orgs_in_text(name) or re.fullmatch(r"[A-Z][A-Z0-9&.\-]{1,9}", name)):
+        if org is None and (orgs_in_text(name) or re.fullmatch(r"[A-Z][A-Z0-9&.\-]{2,9}|[A-Z][a-z]+[A-Z]\w*", name)):
             org = Organization(name=re.sub(r"^the\s+", "", name, flags=re.I), key=slug(name))
         if org is not None and org.key not in affs:
             affs.append(org.key)
