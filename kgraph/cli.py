@@ -229,8 +229,6 @@ def validate(store: Path | None) -> None:
 @_friendly
 def dashboard(store: Path | None, port: int, host: str) -> None:
     """Start the Streamlit dashboard on the store."""
-    import subprocess
-
     app = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
     if not app.is_file():
         app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
@@ -238,7 +236,8 @@ def dashboard(store: Path | None, port: int, host: str) -> None:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host, "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     click.echo(f"kgraph dashboard on http://{host}:{port} (store {env['KGRAPH_STORE']}); Ctrl-C stops it")
-    sys.exit(subprocess.call(cmd, env=env))
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # become the server: stopping this process stops it, no orphan
 
 
 @cli.command()
