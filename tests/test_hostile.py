@@ -156,6 +156,14 @@ def test_no_yaml_tag_runs_code(kg):
     assert not PWNED.exists()
 
 
+def test_links_that_are_not_web_pages_never_become_works(kg):
+    urls = [r["u"] for r in kg.query("SELECT DISTINCT ?u WHERE { ?w schema:url ?u }")]
+    assert urls and all(u.startswith(("https://", "http://")) for u in urls)
+    cited = kg.query("SELECT ?n WHERE { ?e schema:citation ?w . ?w schema:name ?n }")
+    names = " ".join(r["n"] for r in cited)
+    assert "javascript" not in names.lower() and "mailto" not in names.lower()
+
+
 def test_unreadable_file(tmp_path):
     """A real permission error; as root, read from a forked child that gave up root."""
     base = Path(tempfile.mkdtemp(prefix="kgraph-unreadable-"))
