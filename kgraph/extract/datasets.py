@@ -18,8 +18,10 @@ from kgraph.extract.people import slug
 
 __all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key"]
 
+# Alternatives that cannot overlap (a capital with lower case after it, or a possessive run of
+# capitals), so a long run of capitals is one linear attempt, not a cubic backtracking search.
 _SHAPED = re.compile(
-    r"(?<![\w/.#@-])((?:[A-Z][A-Za-z0-9]*-)?(?:[A-Z][a-z0-9]*|[A-Z]+){1,4}"
+    r"(?<![\w/.#@-])((?:[A-Z][A-Za-z0-9]*+-)?(?:[A-Z][a-z0-9]++|[A-Z]++(?![a-z])){1,4}"
     r"(?:Bench|BENCH|-bench|-Bench|QA|Eval|Arena|DBs)(?:\+\+|\+|-?\d+(?:\.\d+)?)?)(?![\w/])"
 )
 _NAME = r"((?:[A-Z][\w+\-]*)(?:\s[A-Z][\w+\-]*){0,2})"

@@ -17,7 +17,10 @@ from kgraph.model import Link
 __all__ = ["find_links", "strip_markup", "headings"]
 
 _MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)[^>]*>(.*?)</a\s*>", re.I | re.S)
+# The anchor text stops at the next "<a": an unclosed anchor costs one scan to the next tag,
+# not one to the end of the line per tag (quadratic on a line of thousands of "<a href=x>").
+_HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)[^>]*>((?:(?!<a[\s>]).)*?)</a\s*>",
+                        re.I | re.S)
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _BARE = re.compile(r"(?<![\"'(=<\[\w/])(https?://[^\s<>\"'\])]+[^\s<>\"'\]).,;:!?])")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
