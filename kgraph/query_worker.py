@@ -97,15 +97,26 @@ class _Worker:
     """One worker process and the pipes to it."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-P", os.path.abspath(__file__)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-P", os.path.abspath(__file__)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+            )
+        except (OSError, ValueError) as e:
+            raise WorkerDied(f"cannot start the query worker ({sys.executable!r}): {e}") from None
         self.hello: dict | None = None
 
-    def call(self, request: dict, timeout: float | None) -> dict:
+    def started(self) -> dict:
+        """The worker's greeting, waiting for it the first time (its start is not the query's time)."""
         if self.hello is None:
-            self.hello = self._read(time.monotonic() + STARTUP_TIMEOUT)
+            try:
+                self.hello = self._read(time.monotonic() + STARTUP_TIMEOUT)
+            except WorkerTimeout:
+                raise WorkerDied(f"the query worker did not start within {STARTUP_TIMEOUT:g} s") from None
+        return self.hello
+
+    def call(self, request: dict, timeout: float | None) -> dict:
+        self.started()
         data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.proc.stdin.write(_HEADER.pack(len(data)) + data)
@@ -191,13 +202,12 @@ class WorkerPool:
         """What a worker reports when it starts (pid, whether its network is cut off)."""
         worker = self._take()
         try:
-            if worker.hello is None:
-                worker.hello = worker._read(time.monotonic() + STARTUP_TIMEOUT)
+            hello = worker.started()
         except BaseException:
             worker.kill()
             raise
         self._give(worker)
-        return dict(worker.hello)
+        return dict(hello)
 
     def _take(self) -> _Worker:
         with self._lock:

@@ -27,7 +27,7 @@ from rdflib.compare import isomorphic
 
 from kgraph import ExportError, KnowledgeGraph
 from kgraph.cli import cli
-from kgraph.ingest.hugo import MAX_PAGE_BYTES, open_site, read_pages
+from kgraph.ingest.hugo import MAX_PAGE_BYTES, open_site, page_warnings, read_pages
 from kgraph.model import Skipped
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -144,6 +144,17 @@ def test_each_runtime_trap_gets_its_behaviour(name, skipped, loaded):
 def test_a_symlink_inside_the_site_is_followed_and_a_folder_named_md_is_ignored(loaded, skipped):
     assert loaded[f"{EP}/runtime/alias.md"]["title"] == "A Perfectly Normal Episode"
     assert not any("folder.md" in path for path in [*loaded, *skipped])
+
+
+def test_pages_that_load_with_a_problem_are_flagged(site):
+    pages = {p.rel: p for p in read_pages(open_site(site)) if not isinstance(p, Skipped)}
+    for page in READY:
+        if page["expect"] == "loaded" and page["file"] in pages:
+            said = page_warnings(pages[page["file"]])
+            if page.get("page_warning"):
+                assert any(page["page_warning"] in w for w in said), (page["file"], said)
+            else:
+                assert said == [], (page["file"], said)
 
 
 def test_every_good_page_still_loads(loaded):

@@ -242,3 +242,15 @@ def test_defaults_are_the_same_in_the_api_and_the_cli():
     options = {p.name: p.default for p in cli.commands["query"].params}
     assert options["timeout"] == DEFAULT_TIMEOUT == 30
     assert options["max_rows"] == MAX_ROWS
+
+
+def test_a_worker_that_cannot_start_is_a_clear_error(kg, monkeypatch):
+    import sys
+
+    import kgraph.query
+
+    monkeypatch.setattr(kgraph.query, "_POOL", WorkerPool())
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    with pytest.raises(QueryError, match="cannot start the query worker"):
+        kg.query("ASK { ?s ?p ?o }")
+    assert kg.query("ASK { ?s ?p ?o }", timeout=None) is True
