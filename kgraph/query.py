@@ -187,8 +187,11 @@ def check_query(text: str) -> str:
         if m.lastgroup != "word" or not _is_keyword(text, m):
             continue
         word = m.group().upper()
-        if word in _FORBIDDEN:
-            raise QueryRefused(f"query refused: {_FORBIDDEN[word]} is not allowed")
+        # Oxigraph needs no space between keywords ("SERVICESILENT <...>" runs SERVICE SILENT), and no
+        # bare word of SPARQL contains these, so a keyword inside a longer word counts too.
+        forbidden = next((k for k in _FORBIDDEN if k in word), None)
+        if forbidden:
+            raise QueryRefused(f"query refused: {_FORBIDDEN[forbidden]} is not allowed")
         if word == "PREFIX":
             name, value = _prefix_declaration(tokens, i)
             if name is not None:

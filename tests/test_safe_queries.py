@@ -5,7 +5,8 @@ names it, and it must never see a connection. Some refused queries are ways to h
 or a remote FROM from a naive check (each was measured to pass the previous check, and the
 SERVICE ones to make Oxigraph open an HTTP connection): a `#` inside an IRI written with \\u
 escapes, an escaped quote in a local name, a prefixed name followed by a space, a comment ended
-by a bare CR, FROM with a prefixed name or an escaped IRI.
+by a bare CR, SERVICE glued to SILENT (Oxigraph needs no space between keywords), FROM with a
+prefixed name or an escaped IRI.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def listener():
 REFUSED = {
     "service": "SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
     "service-lower-silent": "select * where { service silent <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
+    "service-glued-to-silent": "SELECT * WHERE { SERVICESILENT <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
     "service-variable": "SELECT * WHERE { BIND(<http://127.0.0.1:{port}/> AS ?x) SERVICE ?x { ?s ?p ?o } }",
     "service-after-unicode-iri-hash": "SELECT * WHERE { <http://a/\\u0041#> ?p ?o . "
                                       "SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
