@@ -196,7 +196,7 @@ def check_query(text: str) -> str:
             name, value = _prefix_declaration(tokens, i)
             if name is not None:
                 prefixes[name] = value
-        elif word == "FROM":
+        elif word.startswith("FROM"):
             _check_from(text, tokens, i, prefixes)
         keywords.append(word)
     return _without_comments(text, tokens)
@@ -230,11 +230,18 @@ def _prefix_declaration(tokens: list[re.Match], i: int) -> tuple[str | None, str
 
 
 def _check_from(text: str, tokens: list[re.Match], i: int, prefixes: dict[str, str]) -> None:
-    """FROM [NAMED] must name one of this store's own graphs (an IRI in kgraph's namespace)."""
-    j = i + 1
-    if j < len(tokens) and tokens[j].group().upper() == "NAMED":
+    """FROM [NAMED] must name one of this store's own graphs (an IRI in kgraph's namespace).
+
+    Oxigraph reads keywords glued together ("FROMNAMED"), so only the plain forms are accepted.
+    """
+    head, j = tokens[i].group().upper(), i + 1
+    if head == "FROM" and j < len(tokens) and tokens[j].group().upper() == "NAMED":
         j += 1
+    elif head not in ("FROM", "FROMNAMED"):
+        raise QueryRefused("query refused: FROM must name one of this store's graphs by IRI")
     target = tokens[j] if j < len(tokens) else None
+    if target is not None and target.lastgroup == "word" and target.group().upper().startswith("NAMED"):
+        raise QueryRefused("query refused: FROM must name one of this store's graphs by IRI")
     if target is not None and target.lastgroup == "iri":
         iri = _iri_value(target.group())
     elif target is not None and (target.group() == ":" or target.lastgroup == "word"):
