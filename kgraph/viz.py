@@ -123,11 +123,12 @@ function draw(data) {
     network.setData({nodes: nodes, edges: edges});
     if (!data.physics) { network.fit({animation: false}); }
   }
-  network.once("afterDrawing", function () {
+  var drawn = function () {
     if (current !== data) { return; }
     document.body.setAttribute("data-drawn", String(data.nodes.length));
     window.__kgraphDrawn = {view: data.view, nodes: data.nodes.length, started: started, at: Date.now()};
-  });
+  };
+  if (data.nodes.length) { network.once("afterDrawing", drawn); } else { drawn(); }
   if (data.focus !== null) { network.selectNodes([data.focus]); }
   clearTimeout(stopTimer);
   if (data.physics) {

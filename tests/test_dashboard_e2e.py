@@ -304,3 +304,21 @@ def test_html_in_page_text_runs_nothing(browser, xss_server):
         assert f.evaluate("typeof window.__xss") == "undefined", f.url
     assert tab.dialogs == []
     tab.close()
+
+
+def test_standalone_page_draws_and_an_empty_view_says_so(browser, tmp_path):
+    from kgraph import viz
+
+    g = nx.MultiDiGraph()
+    g.add_node("a", label="A", type="Show")
+    g.add_node("b", label="B", type="Episode")
+    g.add_edge("b", "a", relation="partOfSeries")
+    page = browser.new_page()
+    try:
+        for graph, count in ((g, "2"), (nx.MultiDiGraph(), "0")):
+            path = tmp_path / f"net-{count}.html"
+            path.write_text(viz.network_html(graph), encoding="utf-8")
+            page.goto(path.as_uri())
+            page.wait_for_selector(f'body[data-drawn="{count}"]', timeout=WAIT)
+    finally:
+        page.close()

@@ -191,6 +191,7 @@ def sidebar_filters(opts: data.FilterOptions) -> data.Filters:
     return data.Filters(tuple(shows), tuple(types), dates, tuple(tags), int(least))
 
 
+@st.fragment  # focus, hops, cap and physics rerun this view only; the sidebar filters rerun the app
 def network(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> None:
     _, labels, _, default = _choices(kg.version, ix)
     if st.session_state.get("focus") not in labels and st.session_state.get("focus") != NO_FOCUS:
