@@ -182,23 +182,23 @@ def check_query(text: str) -> str:
         raise QueryError("query text is not valid Unicode (it holds a lone surrogate)")
     tokens = list(_TOKEN.finditer(text))
     prefixes = dict(PREFIXES)
-    keywords: list[str] = []
     for i, m in enumerate(tokens):
-        if m.lastgroup != "word" or not _is_keyword(text, m):
-            continue
+        if m.lastgroup != "word" or text[m.start() - 1:m.start()] in ("?", "$", ":", "\\"):
+            continue  # a variable, or the local part of a prefixed name
         word = m.group().upper()
+        if word.startswith("PREFIX"):
+            name, value = _prefix_declaration(tokens, i)
+            if name is not None:
+                prefixes[name] = value
+        if not _is_keyword(text, m):
+            continue
         # Oxigraph needs no space between keywords ("SERVICESILENT <...>" runs SERVICE SILENT), and no
         # bare word of SPARQL contains these, so a keyword inside a longer word counts too.
         forbidden = next((k for k in _FORBIDDEN if k in word), None)
         if forbidden:
             raise QueryRefused(f"query refused: {_FORBIDDEN[forbidden]} is not allowed")
-        if word == "PREFIX":
-            name, value = _prefix_declaration(tokens, i)
-            if name is not None:
-                prefixes[name] = value
-        elif word.startswith("FROM"):
+        if word.startswith("FROM"):
             _check_from(text, tokens, i, prefixes)
-        keywords.append(word)
     return _without_comments(text, tokens)
 
 
@@ -219,8 +219,16 @@ def _is_keyword(text: str, m: re.Match) -> bool:
 
 
 def _prefix_declaration(tokens: list[re.Match], i: int) -> tuple[str | None, str]:
-    """PREFIX name: <iri> starting at token i -> (name, iri)."""
-    rest = tokens[i + 1:i + 4]
+    """PREFIX name: <iri> at token i -> (name, iri); also glued, as Oxigraph reads "PREFIXex:<iri>"."""
+    word, rest = tokens[i].group(), tokens[i + 1:i + 4]
+    glued = word[6:]
+    if glued and (i == 0 or tokens[i - 1].group().upper() != "PREFIX"):
+        if len(rest) >= 2 and rest[0].group() == ":" and rest[0].start() == tokens[i].end() \
+                and rest[1].lastgroup == "iri":
+            return glued, _iri_value(rest[1].group())
+        return None, ""
+    if glued:
+        return None, ""
     if len(rest) >= 2 and rest[0].group() == ":" and rest[1].lastgroup == "iri":
         return "", _iri_value(rest[1].group())
     if len(rest) == 3 and rest[0].lastgroup == "word" and rest[1].group() == ":" \

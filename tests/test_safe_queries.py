@@ -101,6 +101,8 @@ REFUSED = {
                          "WHERE { GRAPH ?g { ?s ?p ?o } }",
     "from-prefixed-remote": "PREFIX r: <http://127.0.0.1:{port}/> SELECT * FROM r:g WHERE { ?s ?p ?o }",
     "from-named-glued": "SELECT * FROMNAMED <http://127.0.0.1:{port}/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "from-glued-prefix-shadowing-kgid": "PREFIXkgid:<http://127.0.0.1:{port}/> SELECT * FROM kgid:g "
+                                        "WHERE { ?s ?p ?o }",
     "from-default-prefix-remote": "PREFIX : <http://127.0.0.1:{port}/> SELECT * FROM :g WHERE { ?s ?p ?o }",
     "from-unicode-escaped": "SELECT * FROM <http\\u003A//127.0.0.1:{port}/g> WHERE { ?s ?p ?o }",
     "from-relative-with-base": "BASE <http://127.0.0.1:{port}/> SELECT * FROM <g.ttl> WHERE { ?s ?p ?o }",
