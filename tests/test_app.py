@@ -8,7 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from helpers import tiny_site, write_page
+from helpers import SAMPLE, tiny_site, write_page
 from rdflib import Graph
 from streamlit.testing.v1 import AppTest
 
@@ -266,7 +266,7 @@ def test_not_a_store_is_a_one_line_error(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def xss_store(tmp_path_factory) -> Path:
+def xss_site(tmp_path_factory) -> Path:
     root = tiny_site(tmp_path_factory.mktemp("xss-site"))
     write_page(root, "shows/evil/_index.md", f"---\nurl: /evil/\ntitle: '{XSS} Evil Show'\n---\n")
     write_page(root, "posts/evil-episodes/evil-episode-001/index.md", (
@@ -275,8 +275,13 @@ def xss_store(tmp_path_factory) -> Path:
         "### Links\n\n"
         f'- <a href="https://arxiv.org/abs/1606.06565">&lt;img src=x onerror="window.__xss=1"&gt; href</a>\n'
         '- <a href="https://example.org/p">"><script>window.__xss=1</script></a>\n'))
+    return root
+
+
+@pytest.fixture(scope="module")
+def xss_store(xss_site, tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("xss") / "store"
-    KnowledgeGraph.build([root], store=store)
+    KnowledgeGraph.build([xss_site], store=store)
     return store
 
 
@@ -298,3 +303,14 @@ def test_md_escape_and_safe_url():
     assert data.safe_url("https://example.org/a") == "https://example.org/a"
     assert data.safe_url("javascript:alert(1)") is None and data.safe_url("https://a b") is None
     assert data.hms(3725) == "1:02:05" and data.hms(95) == "1:35" and data.hms(None) == ""
+
+
+def test_a_rebuild_is_picked_up_on_the_next_run(tmp_path, monkeypatch, xss_site):
+    store = tmp_path / "store"
+    KnowledgeGraph.build([SAMPLE], store=store)
+    at = run_app(store, monkeypatch)
+    before = {m.label: m.value for m in at.metric}["Episode"]
+    KnowledgeGraph.build([xss_site], store=store)
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Episode"] == "1" != before
