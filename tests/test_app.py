@@ -13,7 +13,7 @@ from rdflib import Graph
 from streamlit.testing.v1 import AppTest
 
 import kgraph.app
-from kgraph import KnowledgeGraph
+from kgraph import KnowledgeGraph, QueryError
 from kgraph.app import data
 
 APP = str(Path(kgraph.app.__file__).parent / "streamlit_app.py")
@@ -295,6 +295,12 @@ def test_page_text_reaches_streamlit_only_as_escaped_text(xss_store, monkeypatch
             assert "<" not in element.value.replace("\\<", ""), element.value
     view(at, "Network")
     assert all("href" not in n["title"] for n in payload(at)["nodes"])
+
+
+def test_console_stops_a_runaway_query(sample_kg):
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(QueryError, match="(?i)time"):
+        data.run_console(sample_kg, runaway, timeout=1)
 
 
 def test_md_escape_and_safe_url():

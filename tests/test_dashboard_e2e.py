@@ -207,6 +207,11 @@ def test_network_filter_redraws_in_place(tab):
         tab.page.frame_locator(FRAME).locator("#save").click()
     assert download.value.suggested_filename.endswith(".png")
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # away and back: the frame is rebuilt from the shell the page kept, and draws the same view
+    shown = body.get_attribute("data-view")
+    tab.view("Overview").view("Network")
+    tab.frame_body().wait_for(timeout=WAIT)
+    assert tab.frame_body().get_attribute("data-view") == shown
 
 
 def test_search_an_entity_and_open_its_page(tab):

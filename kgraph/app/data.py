@@ -47,6 +47,7 @@ EXPORT_FORMATS = {  # name -> (label, MIME type, file suffix)
     "turtle": ("Turtle", "text/turtle", ".ttl"),
     "jsonld": ("JSON-LD", "application/ld+json", ".jsonld"),
 }
+CONSOLE_TIMEOUT = 20.0  # seconds a console query may run (in a worker process that is then stopped)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=^])")
 _PARAM = re.compile(r"^#\s*param:\s*([A-Za-z_]\w*)", re.M)
 
@@ -465,9 +466,12 @@ def query_params(text: str) -> list[str]:
 
 
 def run_console(kg: KnowledgeGraph, text: str, params: dict[str, str] | None = None,
-                max_rows: int = 10_000) -> ConsoleResult:
-    """Run a read-only query typed in the console; raises kgraph.QueryError with the parser's position."""
-    result = kg.run(text, params or None, max_rows=max_rows)
+                max_rows: int = 10_000, timeout: float = CONSOLE_TIMEOUT) -> ConsoleResult:
+    """Run a query typed in the console: read-only, stopped after `timeout` seconds, at most max_rows.
+
+    Raises kgraph.QueryError (refused, timed out, too many rows, or a syntax error with its position).
+    """
+    result = kg.run(text, params or None, max_rows=max_rows, timeout=timeout)
     if result.kind == "ask":
         frame = pd.DataFrame({"boolean": ["true" if result.boolean else "false"]})
     elif result.kind == "graph":

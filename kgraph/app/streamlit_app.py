@@ -329,7 +329,8 @@ def console(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> N
                  format_func=lambda n: queries[n].title)
     st.caption(data.md_escape(queries[st.session_state.console_query].description))
     text = st.text_area("SPARQL (read-only; prefixes schema:, kg:, kgid:, rdf:, rdfs:, xsd: are declared)",
-                        key="sparql", height=260)
+                        key="sparql", height=260,
+                        help=f"A query is stopped after {data.CONSOLE_TIMEOUT:.0f} s; at most 10,000 rows.")
     params = tuple((p, st.text_input(f"Parameter ?{p}", key=f"param_{p}")) for p in data.query_params(text))
     if st.button("Run", key="run_query", type="primary"):
         st.session_state.console_ran = (text, params)
