@@ -83,6 +83,10 @@ def build_store(sources: list[str | Path], store: str | Path, orgs: list[str | P
     whose text changed are extracted again and only their named graphs (and the shared
     entities graph) are rewritten; the result is the same graph a full build gives.
     """
+    from kgraph.remote import build_remote, is_remote
+
+    if is_remote(store):  # server mode: always a full replace of the remote dataset
+        return build_remote(sources, store, orgs=orgs, progress=progress, strict=strict)
     start = time.perf_counter()
     source_ids = [str(Path(s).resolve()) for s in sources] or ["<sample>"]
     identity = {"kgraph": __version__, "sources": source_ids, "orgs": _files_digest(orgs)}
@@ -137,6 +141,9 @@ def _load_cache(store: Path, identity: dict) -> dict | None:
     path = store / CACHE
     if not path.is_file() or not (store / "meta.json").is_file():
         return None
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None  # only a cache this user wrote and nobody else can change is unpickled
     try:
         data = pickle.loads(path.read_bytes())  # our own file, written by the build below
     except Exception:  # noqa: BLE001 - a stale or damaged cache only means a full build

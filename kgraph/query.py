@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.namespaces import ID, PREFIXES
 from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute
+from kgraph.remote import RemoteStore
 from kgraph.store import Store
 
 __all__ = [
@@ -162,7 +163,10 @@ def resolve_query(query: str) -> tuple[str, BundledQuery | None]:
     bundled = bundled_queries()
     if query in bundled:
         return bundled[query].text, bundled[query]
-    if query.endswith(".rq") or ("\n" not in query and len(query) < 4096 and Path(query).is_file()):
+    path = Path(query) if "\n" not in query and len(query) < 4096 else None
+    if path is not None and (query.endswith(".rq") or path.is_file()):
+        if not path.is_file():  # a pipe or device would block the read; a folder is not a query
+            raise QueryError(f"{query}: not a query file")
         try:
             return Path(query).read_text(encoding="utf-8"), None
         except (OSError, UnicodeDecodeError) as e:
@@ -329,7 +333,13 @@ def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = N
     offset = full.count("\n") - runnable.count("\n")
     full = bind_params(full, params or {})
     max_rows = max(1, int(max_rows))
-    if timeout:
+    if isinstance(db, RemoteStore):  # server mode: the SPARQL 1.1 Protocol, timeout as the HTTP timeout
+        try:
+            answer = db.execute(full, max_rows, timeout or None)
+        except TimeoutError:
+            raise QueryTimeout(f"query stopped: {db.url} did not answer within the time limit of {timeout:g} s "
+                               "(simplify it, add a LIMIT, or raise the limit: --timeout / timeout=)") from None
+    elif timeout:
         if not isinstance(db, Store):
             raise QueryError("a time limit needs a kgraph store (KnowledgeGraph.open); use timeout=None "
                              "to query a bare pyoxigraph store")

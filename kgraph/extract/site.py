@@ -23,7 +23,7 @@ from kgraph.extract.links import find_links, strip_markup
 from kgraph.extract.orgs import OrgTable, orgs_in_text
 from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, looks_like_person, person_key, slug
 from kgraph.extract.urls import canonical_url, host_of, resolve
-from kgraph.ingest.hugo import publish_status
+from kgraph.ingest.hugo import page_warnings, publish_status
 from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Person, Show, Skipped, Work
 
 __all__ = ["extract", "page_url", "Directory"]
@@ -428,6 +428,7 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None 
             corpus.skipped.append(Skipped(page.rel, reason))
         else:
             published.append(page)
+            corpus.warnings.extend(f"{page.rel}: {w}" for w in page_warnings(page))
     by_site: dict[str, list[Page]] = defaultdict(list)
     for page in published:
         by_site[page.site.base_url].append(page)
