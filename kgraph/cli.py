@@ -15,15 +15,29 @@ from kgraph.errors import KgraphError
 __all__ = ["main", "cli"]
 
 
+class _StoreType(click.ParamType):
+    """A store folder (a Path), or an http(s) SPARQL endpoint URL kept as text (server mode)."""
+
+    name = "path|url"
+
+    def convert(self, value, param, ctx):
+        from kgraph.remote import is_remote
+
+        return value if is_remote(value) else Path(value)
+
+
 def _store_option(f):
     return click.option(
-        "--store", "store", type=click.Path(path_type=Path), default=None,
-        help="Store folder (default: $KGRAPH_STORE or .kgraph).",
+        "--store", "store", type=_StoreType(), default=None,
+        help="Store folder, or a SPARQL 1.1 server URL (default: $KGRAPH_STORE or .kgraph).",
     )(f)
 
 
-def _store_path(store: Path | None) -> Path:
-    return store or Path(os.environ.get("KGRAPH_STORE") or ".kgraph")
+def _store_path(store: Path | str | None) -> Path | str:
+    from kgraph.remote import is_remote
+
+    env = os.environ.get("KGRAPH_STORE") or ".kgraph"
+    return store or (env if is_remote(env) else Path(env))
 
 
 def _friendly(f):
@@ -232,7 +246,8 @@ def dashboard(store: Path | None, port: int, host: str) -> None:
     app = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
     if not app.is_file():
         app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-    env = {**os.environ, "KGRAPH_STORE": str(_store_path(store).resolve())}
+    where = _store_path(store)
+    env = {**os.environ, "KGRAPH_STORE": where if isinstance(where, str) else str(where.resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host, "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     click.echo(f"kgraph dashboard on http://{host}:{port} (store {env['KGRAPH_STORE']}); Ctrl-C stops it")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from kgraph.build import build_store
 from kgraph.query import DEFAULT_TIMEOUT, Result, resolve_query, run_query
+from kgraph.remote import open_store
 from kgraph.store import Store
 
 if TYPE_CHECKING:
@@ -35,12 +36,12 @@ class KnowledgeGraph:
         """Build from Hugo sites (root or content/ folders; none = the bundled sample) and open it."""
         path = store or default_store()
         summary = build_store(list(sources or []), path, **options)
-        return cls(Store(path), summary)
+        return cls(open_store(path), summary)
 
     @classmethod
     def open(cls, store: str | Path | None = None) -> KnowledgeGraph:
-        """Open a store built earlier."""
-        return cls(Store(store or default_store()))
+        """Open a store built earlier (a folder, or an http(s) SPARQL endpoint URL: kgraph.remote)."""
+        return cls(open_store(store or default_store()))
 
     @property
     def path(self) -> Path:

@@ -337,8 +337,9 @@ def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = N
         try:
             answer = db.execute(full, max_rows, timeout or None)
         except TimeoutError:
-            raise QueryTimeout(f"query stopped: {db.url} did not answer within the time limit of {timeout:g} s "
-                               "(simplify it, add a LIMIT, or raise the limit: --timeout / timeout=)") from None
+            raise QueryTimeout(f"query stopped: {db.url} did not answer within the time limit of "
+                               f"{timeout:g} s (simplify it, add a LIMIT, or raise the limit: --timeout / "
+                               "timeout=)") from None
     elif timeout:
         if not isinstance(db, Store):
             raise QueryError("a time limit needs a kgraph store (KnowledgeGraph.open); use timeout=None "

@@ -1,0 +1,267 @@
+"""Server mode: a store that is a SPARQL 1.1 endpoint (Oxigraph server, Fuseki, GraphDB...).
+
+A `--store` (or `store=`) value starting with http:// or https:// is a remote store. Endpoint
+conventions (Oxigraph server's): for a base URL such as `http://127.0.0.1:7878`, queries go to
+`<base>/query`, updates to `<base>/update` and Graph Store Protocol requests to `<base>/store`.
+A URL whose path already ends in `/query` or `/sparql` (Fuseki's `http://host/ds/sparql`) is
+taken as the query endpoint itself, with the others beside it (`.../update`, `.../store`);
+`$KGRAPH_UPDATE_URL` and `$KGRAPH_GSP_URL` override the update and Graph Store endpoints.
+
+Reads use the SPARQL 1.1 Protocol (POST application/sparql-query) with Oxigraph's
+`union-default-graph` parameter so that queries see all named graphs as one, as they do
+locally; a server that ignores that parameter sees only its default graph (no rewrite is
+attempted). A build extracts locally as usual, then replaces the whole remote dataset: `DROP ALL`
+on the update endpoint, then one POST of N-Quads to the Graph Store endpoint. Incremental builds
+do not apply (every build is a full replace) and the replace is not atomic for readers. The
+build's meta record (what `version` and `stats` read) is one triple in the graph
+<https://w3id.org/kgraph/id/graph/meta>. HTTP uses only urllib, with the query time limit as
+the socket timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+from kgraph.errors import InputError, StoreError
+
+__all__ = ["is_remote", "RemoteStore", "open_store", "build_remote", "META_GRAPH"]
+
+META_GRAPH = "https://w3id.org/kgraph/id/graph/meta"
+_META_PREDICATE = "https://w3id.org/kgraph/ontology#buildMeta"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_MATERIALIZE_TIMEOUT = 600.0
+
+
+def is_remote(store: object) -> bool:
+    """True for a store given as an http(s) URL."""
+    return isinstance(store, str) and re.match(r"(?i)https?://", store) is not None
+
+
+def open_store(store: str | Path):
+    """A RemoteStore for an http(s) URL, else the local kgraph Store at that path."""
+    if is_remote(str(store)) and not isinstance(store, Path):
+        return RemoteStore(str(store))
+    from kgraph.store import Store
+
+    return Store(store)
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, line: str):
+        super().__init__(f"HTTP {status}: {line}")
+        self.status, self.line = status, line
+
+
+def _endpoints(url: str) -> tuple[str, str, str]:
+    """(query, update, graph store) URLs for a store URL."""
+    base = url.rstrip("/")
+    if re.search(r"/(query|sparql)$", base):
+        query, base = base, base.rsplit("/", 1)[0]
+    else:
+        query = base + "/query"
+    update = os.environ.get("KGRAPH_UPDATE_URL") or base + "/update"
+    gsp = os.environ.get("KGRAPH_GSP_URL") or base + "/store"
+    return query, update, gsp
+
+
+def _http(url: str, data=None, headers: dict | None = None, timeout: float | None = None,
+          method: str = "POST") -> tuple[str, bytes]:
+    """(content type, body); StoreError when unreachable, _HttpError on a non-2xx status,
+    TimeoutError when the time limit passes."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as e:
+        try:
+            body = e.read().decode("utf-8", "replace").strip()
+        except OSError:
+            body = ""
+        first = body.splitlines()[0][:300] if body else str(e.reason)
+        raise _HttpError(e.code, first) from None
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, TimeoutError):
+            raise TimeoutError from None
+        raise StoreError(f"{url}: cannot reach the SPARQL endpoint ({e.reason})") from None
+    except TimeoutError:
+        raise
+    except OSError as e:
+        raise StoreError(f"{url}: connection to the SPARQL endpoint failed ({e})") from None
+
+
+class RemoteStore:
+    """A kgraph store held by a SPARQL 1.1 server (read side)."""
+
+    def __init__(self, url: str):
+        self.url = url.rstrip("/")
+        self.query_url, self.update_url, self.gsp_url = _endpoints(self.url)
+        self._db = None
+        self.meta = self._read_meta()
+
+    @property
+    def path(self) -> str:
+        return self.url
+
+    @property
+    def version(self) -> str:
+        m = self.meta
+        return f"{self.url}|{m.get('built')}|{m.get('quads')}|{m.get('build_id', '')}"
+
+    def __len__(self) -> int:
+        return int(self.meta.get("quads", 0))
+
+    def _read_meta(self) -> dict:
+        text = f"SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_META_PREDICATE}> ?m }} }}"
+        try:
+            answer = self.execute(text, max_rows=10, timeout=30.0, union=False)
+        except _HttpError as e:
+            raise StoreError(f"{self.query_url}: {e}") from None
+        except TimeoutError:
+            raise StoreError(f"{self.query_url}: the SPARQL endpoint did not answer within 30 s") from None
+        if answer.get("error"):
+            raise StoreError(f"{self.query_url}: {answer.get('message')}")
+        for row in answer.get("rows", []):
+            try:
+                return json.loads(row[0][1])
+            except (ValueError, TypeError, IndexError):
+                break
+        return {}  # a dataset loaded by other means: readable, but without a build record
+
+    def execute(self, text: str, max_rows: int, timeout: float | None, union: bool = True) -> dict:
+        """Run a query remotely; the same plain answer as kgraph.query_worker.execute().
+
+        Raises TimeoutError past timeout (seconds); HTTP failures other than a refused query
+        (status 400) raise StoreError.
+        """
+        url = self.query_url + ("?union-default-graph" if union else "")
+        headers = {"Content-Type": "application/sparql-query; charset=utf-8",
+                   "Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
+        try:
+            ctype, body = _http(url, text.encode("utf-8"), headers, timeout)
+        except _HttpError as e:
+            if e.status == 400:
+                return {"error": "syntax", "message": e.line}
+            raise StoreError(f"{self.query_url}: {e}") from None
+        ctype = ctype.split(";")[0].strip().lower()
+        if ctype in ("application/n-triples", "text/plain", "application/n-quads"):
+            return _graph_answer(body, max_rows)
+        if ctype.endswith("json"):
+            return _json_answer(json.loads(body.decode("utf-8")), max_rows)
+        raise StoreError(f"{self.query_url}: unexpected response type {ctype or 'none'!r}")
+
+    @property
+    def db(self):
+        """The whole graph (without the meta record) in an in-memory pyoxigraph Store, fetched once."""
+        if self._db is None:
+            import pyoxigraph as ox
+
+            text = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ ?s ?p ?o }} UNION "
+                    f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }} }}")
+            headers = {"Content-Type": "application/sparql-query; charset=utf-8",
+                       "Accept": "application/n-triples"}
+            try:
+                _, body = _http(self.query_url, text.encode("utf-8"), headers, _MATERIALIZE_TIMEOUT)
+            except _HttpError as e:
+                raise StoreError(f"{self.query_url}: {e}") from None
+            except TimeoutError:
+                raise StoreError(f"{self.query_url}: fetching the graph took over "
+                                 f"{_MATERIALIZE_TIMEOUT:g} s") from None
+            db = ox.Store()
+            db.bulk_load(body, format=ox.RdfFormat.N_TRIPLES)
+            self._db = db
+        return self._db
+
+    def quads(self):
+        from kgraph.store import from_ox
+
+        for q in self.db.quads_for_pattern(None, None, None, None):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), None
+
+
+def _json_term(b: dict | None) -> tuple | None:
+    if b is None:
+        return None
+    kind = b.get("type")
+    if kind == "uri":
+        return ("u", b["value"])
+    if kind == "bnode":
+        return ("b", b["value"])
+    if kind == "triple":
+        v = b["value"]
+        return ("t", _json_term(v["subject"]), _json_term(v["predicate"]), _json_term(v["object"]))
+    lang = b.get("xml:lang")
+    datatype = b.get("datatype") or (_LANG_STRING if lang else _XSD_STRING)
+    return ("l", b["value"], datatype, lang)
+
+
+def _json_answer(data: dict, max_rows: int) -> dict:
+    if "boolean" in data:
+        return {"kind": "ask", "boolean": bool(data["boolean"])}
+    variables = list(data.get("head", {}).get("vars", []))
+    bindings = data.get("results", {}).get("bindings", [])
+    if len(bindings) > max_rows:
+        return {"error": "rows", "limit": max_rows, "what": "rows"}
+    rows = [tuple(_json_term(b.get(v)) for v in variables) for b in bindings]
+    return {"kind": "select", "variables": variables, "rows": rows}
+
+
+def _graph_answer(body: bytes, max_rows: int) -> dict:
+    import pyoxigraph as ox
+
+    from kgraph.query_worker import encode
+
+    triples = []
+    for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        if len(triples) >= max_rows:
+            return {"error": "rows", "limit": max_rows, "what": "triples"}
+        triples.append((encode(t.subject), encode(t.predicate), encode(t.object)))
+    return {"kind": "graph", "triples": triples}
+
+
+def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict: bool = False,
+                 **_ignored) -> dict:
+    """Extract locally, then replace the whole remote dataset with the graph; returns the summary."""
+    from kgraph import __version__
+    from kgraph.build import build_corpus, summarize
+    from kgraph.rdf import corpus_quads
+
+    start = time.perf_counter()
+    corpus = build_corpus(sources, orgs, progress)
+    if strict:
+        problems = [f"{s.path}: {s.reason}" for s in corpus.skipped if s.warning] + corpus.warnings
+        if problems:
+            raise InputError("strict build failed:\n  " + "\n  ".join(problems))
+    quads = list(dict.fromkeys(corpus_quads(corpus)))
+    summary = summarize(corpus, len(quads), 0)
+    meta = {"kgraph": __version__, "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
+            "summary": summary, "store_version": 1, "quads": len(quads), "build_id": uuid.uuid4().hex,
+            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    _, update_url, gsp_url = _endpoints(url.rstrip("/"))
+    literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
+    with tempfile.TemporaryFile() as fh:
+        for s, p, o, g in quads:
+            fh.write(f"{s} {p} {o} {g} .\n".encode())
+        fh.write(f"<{META_GRAPH}> <{_META_PREDICATE}> {literal} <{META_GRAPH}> .\n".encode())
+        size = fh.tell()
+        fh.seek(0)
+        try:
+            _http(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
+            _http(gsp_url, fh, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
+        except _HttpError as e:
+            raise StoreError(f"{url}: the build could not be written: {e}") from None
+        except TimeoutError:
+            raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
+    summary["triples"] = len(quads)
+    summary["seconds"] = round(time.perf_counter() - start, 2)
+    return summary

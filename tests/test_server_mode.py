@@ -1,0 +1,144 @@
+"""Server mode: --store URL against a real Oxigraph server (the `oxigraph` binary from PyPI)."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from helpers import SAMPLE
+
+from kgraph import KnowledgeGraph, StoreError
+from kgraph.cli import cli
+from kgraph.errors import QueryRefused
+
+
+def _oxigraph_binary() -> str | None:
+    here = Path(sys.executable).parent / "oxigraph"
+    return str(here) if here.is_file() else shutil.which("oxigraph")
+
+
+BINARY = _oxigraph_binary()
+pytestmark = pytest.mark.skipif(BINARY is None,
+                                reason="the oxigraph server binary (pip install oxigraph) is not installed")
+
+EPISODE_TITLES = "SELECT ?t WHERE { ?e a schema:PodcastEpisode ; schema:name ?t } ORDER BY ?t"
+EPISODE_COUNT = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a schema:PodcastEpisode }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([BINARY, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                             "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                opener.open(url + "/query?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"oxigraph server did not start on {url}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def built(server, tmp_path_factory):
+    result = CliRunner().invoke(cli, ["build", str(SAMPLE), "--store", server])
+    assert result.exit_code == 0, result.output
+    assert f"Built {server}" in result.output
+    local = tmp_path_factory.mktemp("local") / "store"
+    KnowledgeGraph.build([SAMPLE], store=local)
+    return server, KnowledgeGraph.open(local)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_python_api_answers_match_a_local_build(built):
+    url, local = built
+    remote = KnowledgeGraph.open(url)
+    assert remote.path == url and len(remote) == len(local)
+    assert remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
+    assert remote.query(EPISODE_COUNT) == local.query(EPISODE_COUNT)
+    assert remote.query("most-cited-works") == local.query("most-cited-works")
+    assert remote.query("ASK { ?e a schema:PodcastEpisode }") is True
+    triples = remote.query("CONSTRUCT { ?e a schema:PodcastEpisode } WHERE { ?e a schema:PodcastEpisode }")
+    assert len(triples) == local.query(EPISODE_COUNT)[0]["n"]
+    df = remote.query_df(EPISODE_TITLES)
+    assert list(df["t"]) == [r["t"] for r in local.query(EPISODE_TITLES)]
+    assert remote.version == KnowledgeGraph.open(url).version
+
+
+def test_cli_query_and_stats_match_a_local_build(built):
+    url, local = built
+    remote_out = run("query", EPISODE_TITLES, "--format", "csv", "--store", url)
+    local_out = run("query", EPISODE_TITLES, "--format", "csv", "--store", local.path)
+    assert remote_out.exit_code == 0, remote_out.output
+    assert remote_out.output == local_out.output
+    stats = run("stats", "--json", "--store", url)
+    assert stats.exit_code == 0, stats.output
+    assert stats.output == run("stats", "--json", "--store", local.path).output
+
+
+def test_export_graphml_from_the_server(built, tmp_path):
+    url, local = built
+    out = tmp_path / "g.graphml"
+    result = run("export", "graphml", "-o", out, "--store", url)
+    assert result.exit_code == 0, result.output
+    g = nx.read_graphml(out)
+    expected = local.to_networkx()
+    assert g.number_of_nodes() == expected.number_of_nodes()
+    assert g.number_of_edges() == expected.number_of_edges()
+
+
+def test_refused_queries_are_still_refused(built):
+    url, _ = built
+    with pytest.raises(QueryRefused):
+        KnowledgeGraph.open(url).query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    result = run("query", service, "--store", url)
+    assert result.exit_code == 1 and "SERVICE" in result.output
+
+
+def test_syntax_errors_are_one_line(built):
+    url, _ = built
+    result = run("query", "SELECT ?x WHERE { ?x ", "--store", url)
+    assert result.exit_code == 1
+    assert result.output.startswith("kgraph: error: SPARQL syntax error")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unreachable_server_is_a_one_line_error():
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = run("query", EPISODE_COUNT, "--store", url)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kgraph: error:") and url in lines[0]
+    assert "Traceback" not in result.output
+    with pytest.raises(StoreError, match="cannot reach"):
+        KnowledgeGraph.open(url)
