@@ -13,8 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
-import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from rdflib import Graph, Literal, URIRef
@@ -116,10 +115,8 @@ def test_find_chapters_never_raises(text):
 @given(urls)
 @example("https://youtu.be/abc?t=3")
 def test_canonical_url_never_raises_and_is_idempotent(url):
-    assume(not _KNOWN_URL_BUG(url))
     canon = canonical_url(url)
     assert canon == "" or is_web_url(canon)
-    assume(not _KNOWN_CANON_BUG(canon))
     assert canonical_url(canon) == canon
 
 
@@ -168,23 +165,6 @@ def _expected_title(raw: str) -> str:
     """What the pipeline makes of a front matter title: whitespace collapsed, then unwritable characters
     dropped (in that order, so '0 \\x1b' keeps a trailing space)."""
     return safe_text(re.sub(r"\s+", " ", raw).strip())
-
-
-def _KNOWN_URL_BUG(url: str) -> bool:  # noqa: N802
-    """URLs that kgraph/extract/urls.py canonical_url() mishandles, filtered here until it is fixed
-    (the xfail tests at the end show each): a bracketed (IPv6) host loses its brackets
-    ('http://[::1]/' -> 'https://::1'), and a host made only of dots becomes empty
-    ('http://./' -> 'https://')."""
-    authority = re.split(r"[/?#]", url.split("//", 1)[-1], maxsplit=1)[0]
-    host = authority.rsplit("@", 1)[-1].split(":", 1)[0]
-    return "[" in authority or bool(host) and not host.strip(".")
-
-
-def _KNOWN_CANON_BUG(canon: str) -> bool:  # noqa: N802
-    """kgraph/extract/urls.py _special() builds youtube.com/watch?v=<id> from the raw path without
-    percent-encoding it (youtu.be/%1B -> v=\\x1b; /embed/é -> v=é), so a second pass encodes it:
-    canonical_url is not idempotent there. Filtered here until fixed."""
-    return canon.startswith("https://youtube.com/watch?v=") and not re.fullmatch(r"[\w-]+", canon[28:], re.A)
 
 
 _YAML_PRINTABLE = re.compile("[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -240,17 +220,14 @@ def test_exports_round_trip_generated_names_and_urls(tmp_path_factory, pages):
     assert len(list(tree.iter(f"{GRAPHML}node"))) == g.number_of_nodes()
 
 
-@pytest.mark.xfail(reason="kgraph/extract/urls.py canonical_url(): IPv6 hosts lose brackets", strict=False)
-def test_known_bug_canonical_ipv6_host():
+def test_canonical_keeps_ipv6_brackets():
     assert canonical_url("http://[::1]:8080/x") == "https://[::1]:8080/x"
 
 
-@pytest.mark.xfail(reason="kgraph/extract/urls.py canonical_url(): a host of dots becomes ''", strict=False)
-def test_known_bug_canonical_dots_host():
+def test_canonical_refuses_a_host_of_dots():
     assert canonical_url("http://./x") in ("", "https://./x")
 
 
-@pytest.mark.xfail(reason="kgraph/extract/urls.py _special(): youtube ids not percent-encoded", strict=False)
-def test_known_bug_canonical_youtube_id_not_encoded():
+def test_canonical_encodes_youtube_ids():
     canon = canonical_url("https://youtu.be/%1B")
     assert canonical_url(canon) == canon

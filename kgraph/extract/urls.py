@@ -75,11 +75,14 @@ def canonical_url(url: str) -> str:
         return ""
     parts = urlsplit(url.strip())
     host = host_of(url)
+    if not host.strip("."):
+        return ""
     try:
         port = parts.port
     except ValueError:
         port = None
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    shown = f"[{host}]" if ":" in host else host  # IPv6 literals keep their brackets
+    netloc = shown if port in (None, 80, 443) else f"{shown}:{port}"
     path = _clean_path(parts.path)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k) or k in KEEP_ALWAYS]
     special = _special(host, path, dict(query))
@@ -98,12 +101,12 @@ def _clean_path(path: str) -> str:
 def _special(host: str, path: str, query: dict[str, str]) -> str:
     """Site-specific canonical forms, or '' when the generic form applies."""
     if host in ("youtu.be",) and path.strip("/"):
-        return f"https://youtube.com/watch?v={path.strip('/').split('/')[0]}"
+        return f"https://youtube.com/watch?v={quote(unquote(path.strip('/').split('/')[0]), safe='-_')}"
     if host.endswith("youtube.com") or host == "youtube-nocookie.com":
         m = re.match(r"^/(?:embed|shorts|live|v)/([\w-]+)", path)
         vid = m.group(1) if m else query.get("v", "")
         if vid:
-            return f"https://youtube.com/watch?v={vid}"
+            return f"https://youtube.com/watch?v={quote(unquote(vid), safe='-_')}"
     ident = arxiv_id_from(host, path)
     if ident:
         return f"https://arxiv.org/abs/{ident}"
