@@ -245,8 +245,10 @@ def test_run_a_query_and_see_an_error(tab):
 
 def test_download_graphml(tab):
     tab.open("?view=downloads")
+    tab.page.get_by_text("Whole graph").first.wait_for(timeout=WAIT)
+    tab.idle()
     with tab.page.expect_download(timeout=WAIT) as download:
-        tab.page.get_by_role("button", name="GraphML").first.click()
+        tab.page.get_by_role("button", name="GraphML", exact=True).first.click()
     g = nx.read_graphml(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert download.value.suggested_filename == "kgraph.graphml"
     assert len(g) > 50 and {"label", "type", "x", "y"} <= set(next(iter(g.nodes.values())))
