@@ -9,6 +9,7 @@ Deep links: `?view=network`, `?entity=IRI`, `?episode=IRI`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +18,7 @@ from kgraph import KgraphError, KnowledgeGraph, viz
 from kgraph.app import data
 from kgraph.graph import default_store
 from kgraph.query import bundled_queries
+from kgraph.remote import is_remote
 
 VIEWS = ["Overview", "Network", "Entity", "Episode", "SPARQL", "Downloads"]
 NO_FOCUS = ""
@@ -31,7 +33,7 @@ def _build_sample(path: str) -> str:
     return path
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _open(path: str, stamp: int) -> KnowledgeGraph:
     return KnowledgeGraph.open(path)
 
@@ -369,7 +371,10 @@ PAGES = {"Overview": overview, "Network": network, "Entity": entity, "Episode": 
 
 
 def _graph() -> KnowledgeGraph:
-    path = Path(default_store())
+    store = default_store()
+    if is_remote(store):  # a SPARQL endpoint: its build record is read again at most every 30 s
+        return _open(store, int(time.time() // 30))
+    path = Path(store)
     meta = path / "meta.json"
     if not meta.is_file() and not (path.exists() and any(path.iterdir())):
         _build_sample(str(path))
