@@ -68,7 +68,8 @@ def main() -> int:
         build_s, peak_gb = timed([*kgraph, "build", str(site), "--store", str(store), "-q"])
         print(f"full build {build_s:.1f} s, peak {peak_gb:.2f} GB", flush=True)
 
-    page = sorted((site / "content" / "posts").rglob("index.md"))[len(list((site / "content" / "posts").rglob("index.md"))) // 2]
+    pages = sorted((site / "content" / "posts").rglob("index.md"))
+    page = pages[len(pages) // 2]
     original = page.read_text(encoding="utf-8")
     page.write_text(original.replace("title: ", "title: Edited ", 1), encoding="utf-8")
     try:
@@ -124,7 +125,7 @@ def rdflib_baseline(kg, store: Path, params: dict) -> dict[str, float]:
     from rdflib import Dataset
 
     from kgraph.namespaces import PREFIXES
-    from kgraph.query import bundled_queries, bind_params
+    from kgraph.query import bind_params, bundled_queries
 
     dump = store.parent / "baseline.nq"
     kg.export("nt", dump)

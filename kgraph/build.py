@@ -14,9 +14,9 @@ from kgraph import __version__
 from kgraph.errors import InputError
 from kgraph.extract.orgs import load_org_table
 from kgraph.extract.site import extract
+from kgraph.extract.urls import canonical_url
 from kgraph.ingest.hugo import open_site, read_pages
 from kgraph.model import Corpus, Page, Skipped
-from kgraph.extract.urls import canonical_url
 from kgraph.namespaces import GRAPH_ENTITIES
 from kgraph.rdf import corpus_quads, entity_quads, page_graph, page_quads
 from kgraph.store import write_store
@@ -35,8 +35,13 @@ def sample_site() -> Path:
     raise InputError("the bundled sample site (data/) is not installed; give a SOURCE")
 
 
-def build_corpus(sources: list[str | Path], orgs: list[str | Path] = (), progress: Progress | None = None,
-                 cache: dict | None = None, workers: int = 1) -> Corpus:
+def build_corpus(
+    sources: list[str | Path],
+    orgs: list[str | Path] = (),
+    progress: Progress | None = None,
+    cache: dict | None = None,
+    workers: int = 1,
+) -> Corpus:
     """Read and extract every source; a source that is not a site is an InputError naming it."""
     sites = [open_site(s) for s in sources] if sources else [open_site(sample_site())]
 
@@ -74,9 +79,15 @@ def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
     }
 
 
-def build_store(sources: list[str | Path], store: str | Path, orgs: list[str | Path] = (),
-                progress: Progress | None = None, strict: bool = False, incremental: bool = True,
-                workers: int | None = None) -> dict:
+def build_store(
+    sources: list[str | Path],
+    store: str | Path,
+    orgs: list[str | Path] = (),
+    progress: Progress | None = None,
+    strict: bool = False,
+    incremental: bool = True,
+    workers: int | None = None,
+) -> dict:
     """Build the graph from sources into store; returns the summary.
 
     With incremental (the default) and a store built earlier from the same sources, only pages
@@ -91,14 +102,16 @@ def build_store(sources: list[str | Path], store: str | Path, orgs: list[str | P
     source_ids = [str(Path(s).resolve()) for s in sources] or ["<sample>"]
     identity = {"kgraph": __version__, "sources": source_ids, "orgs": _files_digest(orgs)}
     previous = _load_cache(Path(store), identity) if incremental else None
-    corpus = build_corpus(sources, orgs, progress, cache=previous["facts"] if previous else None,
-                          workers=workers or (os.cpu_count() or 1))
+    corpus = build_corpus(
+        sources, orgs, progress, cache=previous["facts"] if previous else None, workers=workers or (os.cpu_count() or 1)
+    )
     if strict:
         problems = [f"{s.path}: {s.reason}" for s in corpus.skipped if s.warning] + corpus.warnings
         if problems:
             raise InputError("strict build failed:\n  " + "\n  ".join(problems))
-    cache = pickle.dumps({**identity, "facts": corpus.facts, "episode_urls": _episode_urls(corpus)},
-                         protocol=pickle.HIGHEST_PROTOCOL)
+    cache = pickle.dumps(
+        {**identity, "facts": corpus.facts, "episode_urls": _episode_urls(corpus)}, protocol=pickle.HIGHEST_PROTOCOL
+    )
     meta = {**identity, "summary": None}
     plan = _incremental_plan(corpus, previous) if previous else None
     if plan is None:
@@ -115,8 +128,9 @@ def build_store(sources: list[str | Path], store: str | Path, orgs: list[str | P
         for key in sorted(pages):
             quads.extend(page_quads(corpus.episodes[key], cites.get(key, [])))
         summary = summarize(corpus, 0, 0)
-        meta = write_store(store, quads, {**meta, "summary": summary}, incremental=True, drop_graphs=drop,
-                           files={CACHE: cache})
+        meta = write_store(
+            store, quads, {**meta, "summary": summary}, incremental=True, drop_graphs=drop, files={CACHE: cache}
+        )
         summary["incremental"] = {"pages_extracted": len(corpus.changed), "graphs_rewritten": len(drop)}
     summary["triples"] = meta["quads"]
     summary["seconds"] = round(time.perf_counter() - start, 2)
@@ -162,7 +176,8 @@ def _incremental_plan(corpus: Corpus, previous: dict) -> tuple[set[str], list[st
     old_urls, new_urls = previous["episode_urls"], _episode_urls(corpus)
     removed = set(old_urls) - set(new_urls)
     moved = {u for k, u in old_urls.items() if new_urls.get(k) != u} | {
-        u for k, u in new_urls.items() if old_urls.get(k) != u}
+        u for k, u in new_urls.items() if old_urls.get(k) != u
+    }
     pages = set(corpus.changed)
     if moved:  # pages linking to an added, removed or moved page resolve that link differently now
         canon = {canonical_url(u) for u in moved}

@@ -66,7 +66,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @_store_option
-@click.option("--orgs", multiple=True, type=click.Path(path_type=Path), help="Extra organizations CSV (name,kind,domains,aliases).")
+@click.option("--orgs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra organizations CSV (name,kind,domains,aliases).")
 @click.option("--strict", is_flag=True, help="Fail when any page is skipped with a warning.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @_friendly

@@ -19,8 +19,16 @@ from kgraph.extract.urls import canonical_url
 
 __all__ = ["Score", "evaluate", "load_labels", "TARGETS"]
 
-TARGETS = {"papers": 0.98, "guests": 0.97, "hosts": 0.97, "datasets": 0.95, "organizations": 0.90,
-           "chapters": 1.0, "titles": 1.0, "dates": 1.0}
+TARGETS = {
+    "papers": 0.98,
+    "guests": 0.97,
+    "hosts": 0.97,
+    "datasets": 0.95,
+    "organizations": 0.90,
+    "chapters": 1.0,
+    "titles": 1.0,
+    "dates": 1.0,
+}
 
 
 @dataclass
@@ -63,8 +71,9 @@ def _paper_keys(item: dict) -> set[str]:
     return keys
 
 
-def _match_sets(gold: list[set[str]], border: list[set[str]], pred: dict[str, set[str]], score: Score,
-                page: str) -> None:
+def _match_sets(
+    gold: list[set[str]], border: list[set[str]], pred: dict[str, set[str]], score: Score, page: str
+) -> None:
     """gold/border: one set of accepted keys per item; pred: display -> its keys."""
     matched_gold: set[int] = set()
     for display, keys in sorted(pred.items()):
@@ -106,12 +115,16 @@ def evaluate(kg, labels: list[dict]) -> dict[str, Score]:
         border = [_paper_keys(p) for p in label.get("papers_borderline", [])]
         _match_sets(gold, border, facts["papers"], scores["papers"], page)
         gold = [{_norm(d["name"]), canonical_url(d.get("url") or "").casefold()} - {""} for d in label["datasets"]]
-        border = [{_norm(d["name"]), canonical_url(d.get("url") or "").casefold()} - {""}
-                  for d in label.get("datasets_borderline", [])]
+        border = [
+            {_norm(d["name"]), canonical_url(d.get("url") or "").casefold()} - {""}
+            for d in label.get("datasets_borderline", [])
+        ]
         _match_sets(gold, border, facts["datasets"], scores["datasets"], page)
         aliases = label.get("organization_aliases", {})
         gold = [{_norm(o), *(_norm(a) for a in aliases.get(o, []))} for o in label["organizations"]]
-        border = [{_norm(o), *(_norm(a) for a in aliases.get(o, []))} for o in label.get("organizations_borderline", [])]
+        border = [
+            {_norm(o), *(_norm(a) for a in aliases.get(o, []))} for o in label.get("organizations_borderline", [])
+        ]
         _match_sets(gold, border, facts["organizations"], scores["organizations"], page)
     return scores
 
@@ -140,30 +153,52 @@ def _aliases() -> dict[str, set[str]]:
 def page_facts(kg, rel: str) -> dict | None:
     """What the graph says about one page (by its content-relative path)."""
     p = {"file": rel}
-    head = kg.query("""SELECT ?e ?title ?date WHERE { ?e kg:sourceFile ?file ; schema:name ?title .
-                       OPTIONAL { ?e schema:datePublished ?date } }""", p)
+    head = kg.query(
+        """SELECT ?e ?title ?date WHERE { ?e kg:sourceFile ?file ; schema:name ?title .
+                       OPTIONAL { ?e schema:datePublished ?date } }""",
+        p,
+    )
     if not head:
         return None
     date = head[0]["date"]
     facts = {"title": head[0]["title"], "date": date.isoformat() if isinstance(date, dt.date) else date}
-    chapters = kg.query("""SELECT ?s ?t WHERE { ?e kg:sourceFile ?file ; schema:hasPart ?c .
-                           ?c schema:startOffset ?s ; schema:name ?t ; schema:position ?n } ORDER BY ?n""", p)
+    chapters = kg.query(
+        """SELECT ?s ?t WHERE { ?e kg:sourceFile ?file ; schema:hasPart ?c .
+                           ?c schema:startOffset ?s ; schema:name ?t ; schema:position ?n } ORDER BY ?n""",
+        p,
+    )
     facts["chapters"] = [(r["s"], r["t"]) for r in chapters]
-    facts["guests"] = [r["n"] for r in kg.query(
-        "SELECT DISTINCT ?n WHERE { ?e kg:sourceFile ?file ; schema:actor/schema:name ?n }", p)]
-    facts["hosts"] = [r["n"] for r in kg.query(
-        "SELECT DISTINCT ?n WHERE { ?e kg:sourceFile ?file ; schema:author/schema:name ?n }", p)]
-    papers = kg.query("""SELECT DISTINCT ?w ?name ?id ?url WHERE { ?e kg:sourceFile ?file ; schema:citation ?w .
-        ?w a schema:ScholarlyArticle ; schema:name ?name ; schema:url ?url . OPTIONAL { ?w schema:identifier ?id } }""", p)
-    facts["papers"] = {f"{r['name']} <{r['url']}>": {str(r["url"]).casefold()} | ({r["id"].casefold()} if r["id"] else set())
-                       for r in papers}
-    datasets = kg.query("""SELECT DISTINCT ?w ?name ?url WHERE { ?e kg:sourceFile ?file .
+    facts["guests"] = [
+        r["n"] for r in kg.query("SELECT DISTINCT ?n WHERE { ?e kg:sourceFile ?file ; schema:actor/schema:name ?n }", p)
+    ]
+    facts["hosts"] = [
+        r["n"]
+        for r in kg.query("SELECT DISTINCT ?n WHERE { ?e kg:sourceFile ?file ; schema:author/schema:name ?n }", p)
+    ]
+    papers = kg.query(
+        """SELECT DISTINCT ?w ?name ?id ?url WHERE { ?e kg:sourceFile ?file ; schema:citation ?w .
+        ?w a schema:ScholarlyArticle ; schema:name ?name ; schema:url ?url . OPTIONAL { ?w schema:identifier ?id } }""",
+        p,
+    )
+    facts["papers"] = {
+        f"{r['name']} <{r['url']}>": {str(r["url"]).casefold()} | ({r["id"].casefold()} if r["id"] else set())
+        for r in papers
+    }
+    datasets = kg.query(
+        """SELECT DISTINCT ?w ?name ?url WHERE { ?e kg:sourceFile ?file .
         { ?e schema:citation ?w } UNION { ?e schema:mentions ?w }
-        ?w a schema:Dataset ; schema:name ?name . OPTIONAL { ?w schema:url ?url } }""", p)
-    facts["datasets"] = {f"{r['name']} <{r['url']}>": {_norm(r["name"])} | ({str(r["url"]).casefold()} if r["url"] else set())
-                         for r in datasets}
-    orgs = kg.query("""SELECT DISTINCT ?name WHERE { ?e kg:sourceFile ?file .
+        ?w a schema:Dataset ; schema:name ?name . OPTIONAL { ?w schema:url ?url } }""",
+        p,
+    )
+    facts["datasets"] = {
+        f"{r['name']} <{r['url']}>": {_norm(r["name"])} | ({str(r["url"]).casefold()} if r["url"] else set())
+        for r in datasets
+    }
+    orgs = kg.query(
+        """SELECT DISTINCT ?name WHERE { ?e kg:sourceFile ?file .
         { ?e schema:mentions ?o } UNION { ?e schema:actor/schema:affiliation ?o }
-        ?o a schema:Organization ; schema:name ?name }""", p)
+        ?o a schema:Organization ; schema:name ?name }""",
+        p,
+    )
     facts["organizations"] = {r["name"]: {_norm(r["name"]), *_aliases().get(_norm(r["name"]), ())} for r in orgs}
     return facts

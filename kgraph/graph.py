@@ -32,7 +32,9 @@ class KnowledgeGraph:
         self.summary = summary or store.meta.get("summary", {})
 
     @classmethod
-    def build(cls, sources: list[str | Path] | None = None, store: str | Path | None = None, **options) -> KnowledgeGraph:
+    def build(
+        cls, sources: list[str | Path] | None = None, store: str | Path | None = None, **options
+    ) -> KnowledgeGraph:
         """Build from Hugo sites (root or content/ folders; none = the bundled sample) and open it."""
         path = store or default_store()
         summary = build_store(list(sources or []), path, **options)
@@ -57,8 +59,13 @@ class KnowledgeGraph:
         """The underlying pyoxigraph Store (read-only), for fast native SPARQL."""
         return self._store.db
 
-    def run(self, query: str, params: dict[str, str] | None = None, max_rows: int | None = None,
-            timeout: float | None = DEFAULT_TIMEOUT) -> Result:
+    def run(
+        self,
+        query: str,
+        params: dict[str, str] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> Result:
         """Run SPARQL text, a .rq path or a bundled query name; returns the full Result.
 
         The query runs in a worker process stopped after `timeout` seconds (QueryTimeout);
@@ -69,8 +76,7 @@ class KnowledgeGraph:
         kwargs = {"max_rows": max_rows} if max_rows else {}
         return run_query(self._store, text, params, timeout=timeout, **kwargs)
 
-    def query(self, query: str, params: dict[str, str] | None = None,
-              timeout: float | None = DEFAULT_TIMEOUT):
+    def query(self, query: str, params: dict[str, str] | None = None, timeout: float | None = DEFAULT_TIMEOUT):
         """SELECT: a list of dicts (variable -> Python value); ASK: a bool; CONSTRUCT: triples."""
         result = self.run(query, params, timeout=timeout)
         if result.kind == "ask":
@@ -79,8 +85,9 @@ class KnowledgeGraph:
             return result.triples
         return result.rows
 
-    def query_df(self, query: str, params: dict[str, str] | None = None,
-                 timeout: float | None = DEFAULT_TIMEOUT) -> pd.DataFrame:
+    def query_df(
+        self, query: str, params: dict[str, str] | None = None, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> pd.DataFrame:
         """The same rows as a pandas DataFrame (columns in the query's variable order)."""
         import pandas as pd
 

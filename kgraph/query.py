@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.namespaces import ID, PREFIXES
 from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute
+from kgraph.rdf import has_surrogate
 from kgraph.remote import RemoteStore
 from kgraph.store import Store
 
@@ -182,7 +183,7 @@ def check_query(text: str) -> str:
     The text to run is the query with its comments blanked out (line numbers kept), so the text
     that was checked is the text Oxigraph reads. Raises QueryRefused naming what was refused.
     """
-    if _has_surrogate(text):
+    if has_surrogate(text):
         raise QueryError("query text is not valid Unicode (it holds a lone surrogate)")
     tokens = list(_TOKEN.finditer(text))
     prefixes = dict(PREFIXES)
@@ -278,14 +279,6 @@ def _iri_value(token: str) -> str:
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", char, token[1:-1])
 
 
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def bind_params(text: str, params: dict[str, str]) -> str:
     """Bind parameters as string literals with a VALUES block at the top of the WHERE group.
 
@@ -297,7 +290,7 @@ def bind_params(text: str, params: dict[str, str]) -> str:
     for name, value in params.items():
         if not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise QueryError(f"parameter name {name!r}: use letters, digits and _")
-        if _has_surrogate(str(value)):
+        if has_surrogate(str(value)):
             raise QueryError(f"parameter {name}: the value is not valid Unicode text")
     values = " ".join(f"VALUES ?{k} {{ {json.dumps(str(v), ensure_ascii=False)} }}"
                       for k, v in params.items())

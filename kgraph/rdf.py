@@ -8,11 +8,11 @@ canonical URLs), never from file order, so the same input gives the same IRIs an
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
-import re
-import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
@@ -22,7 +22,19 @@ from rdflib import Dataset, URIRef
 from kgraph.model import Citation, Corpus, Episode, Organization, Person, Show, Work
 from kgraph.namespaces import GRAPH_ENTITIES, ID, KG, RDF, SDO, XSD
 
-__all__ = ["corpus_quads", "entity_quads", "page_quads", "nquads", "to_dataset", "iri", "safe_text", "episode_iri", "work_iri", "page_graph", "CLASS_OF"]
+__all__ = [
+    "corpus_quads",
+    "entity_quads",
+    "page_quads",
+    "nquads",
+    "to_dataset",
+    "iri",
+    "safe_text",
+    "episode_iri",
+    "work_iri",
+    "page_graph",
+    "CLASS_OF",
+]
 
 CLASS_OF = {
     "paper": SDO.ScholarlyArticle,
@@ -78,11 +90,12 @@ def _valid_iri(text: str) -> bool:
 def safe_text(text: str) -> str:
     """Text that serialises everywhere: no lone surrogates, no control characters but tab/newline/CR,
     no non-characters (U+FFFE, U+FFFF) that XML refuses."""
-    text = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+    text = text.encode("utf-8", "replace").decode("utf-8") if has_surrogate(text) else text
     return _CONTROL.sub("", text)
 
 
-def _has_surrogate(text: str) -> bool:
+def has_surrogate(text: str) -> bool:
+    """True when text holds a lone surrogate, which no UTF-8 serialisation can write."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -148,20 +161,56 @@ def _url(url: str) -> str:
 
 # Predicates and classes, spelled once in N-Triples form (the store loads N-Quads text: building
 # rdflib terms for millions of triples costs more than the whole load).
-T = {name: _u(term) for name, term in {
-    "type": RDF.type, "name": SDO.name, "url": SDO.url, "description": SDO.description, "author": SDO.author,
-    "jobTitle": SDO.jobTitle, "affiliation": SDO.affiliation, "identifier": SDO.identifier,
-    "publisher": SDO.publisher, "datePublished": SDO.datePublished, "dateModified": SDO.dateModified,
-    "abstract": SDO.abstract, "partOfSeries": SDO.partOfSeries, "actor": SDO.actor, "keywords": SDO.keywords,
-    "mentions": SDO.mentions, "hasPart": SDO.hasPart, "startOffset": SDO.startOffset, "position": SDO.position,
-    "isPartOf": SDO.isPartOf, "citation": SDO.citation,
-    "PodcastSeries": SDO.PodcastSeries, "PodcastEpisode": SDO.PodcastEpisode, "Person": SDO.Person,
-    "Organization": SDO.Organization, "Article": SDO.Article, "BlogPosting": SDO.BlogPosting, "Clip": SDO.Clip,
-    "kind": KG.kind, "orgKind": KG.orgKind, "venue": KG.venue, "pageKey": KG.pageKey, "sourceFile": KG.sourceFile,
-    "recordedDate": KG.recordedDate, "category": KG.category, "audio": KG.audio, "transcript": KG.transcript,
-    "videoVersion": KG.videoVersion, "Citation": KG.Citation, "citingPage": KG.citingPage, "cites": KG.cites,
-    "line": KG.line, "section": KG.section, "anchorText": KG.anchorText, "context": KG.context,
-}.items()}
+T = {
+    name: _u(term)
+    for name, term in {
+        "type": RDF.type,
+        "name": SDO.name,
+        "url": SDO.url,
+        "description": SDO.description,
+        "author": SDO.author,
+        "jobTitle": SDO.jobTitle,
+        "affiliation": SDO.affiliation,
+        "identifier": SDO.identifier,
+        "publisher": SDO.publisher,
+        "datePublished": SDO.datePublished,
+        "dateModified": SDO.dateModified,
+        "abstract": SDO.abstract,
+        "partOfSeries": SDO.partOfSeries,
+        "actor": SDO.actor,
+        "keywords": SDO.keywords,
+        "mentions": SDO.mentions,
+        "hasPart": SDO.hasPart,
+        "startOffset": SDO.startOffset,
+        "position": SDO.position,
+        "isPartOf": SDO.isPartOf,
+        "citation": SDO.citation,
+        "PodcastSeries": SDO.PodcastSeries,
+        "PodcastEpisode": SDO.PodcastEpisode,
+        "Person": SDO.Person,
+        "Organization": SDO.Organization,
+        "Article": SDO.Article,
+        "BlogPosting": SDO.BlogPosting,
+        "Clip": SDO.Clip,
+        "kind": KG.kind,
+        "orgKind": KG.orgKind,
+        "venue": KG.venue,
+        "pageKey": KG.pageKey,
+        "sourceFile": KG.sourceFile,
+        "recordedDate": KG.recordedDate,
+        "category": KG.category,
+        "audio": KG.audio,
+        "transcript": KG.transcript,
+        "videoVersion": KG.videoVersion,
+        "Citation": KG.Citation,
+        "citingPage": KG.citingPage,
+        "cites": KG.cites,
+        "line": KG.line,
+        "section": KG.section,
+        "anchorText": KG.anchorText,
+        "context": KG.context,
+    }.items()
+}
 CLASS_NT = {kind: _u(cls) for kind, cls in CLASS_OF.items()}
 EXTRA_NT = {kind: _u(cls) for kind, cls in EXTRA_CLASS.items()}
 Triple = tuple[str, str, str]

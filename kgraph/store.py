@@ -95,8 +95,15 @@ def build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_store(path: str | Path, quads: Iterable[tuple[str, str, str, str]], meta: dict, *,
-                incremental: bool = False, drop_graphs: Iterable[str] = (), files: dict[str, bytes] | None = None) -> dict:
+def write_store(
+    path: str | Path,
+    quads: Iterable[tuple[str, str, str, str]],
+    meta: dict,
+    *,
+    incremental: bool = False,
+    drop_graphs: Iterable[str] = (),
+    files: dict[str, bytes] | None = None,
+) -> dict:
     """Write a new store at path from quads (N-Triples terms), replacing any old one only once
     it is complete.
 
@@ -127,8 +134,13 @@ def write_store(path: str | Path, quads: Iterable[tuple[str, str, str, str]], me
                 db.flush()
                 del db
             count += _load_nquads(tmp, quads)
-            meta = {**meta, "store_version": STORE_VERSION, "quads": count, "build_id": uuid.uuid4().hex,
-                    "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            meta = {
+                **meta,
+                "store_version": STORE_VERSION,
+                "quads": count,
+                "build_id": uuid.uuid4().hex,
+                "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
             for name, data in (files or {}).items():
                 (tmp / name).write_bytes(data)
             (tmp / _META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
@@ -233,8 +245,12 @@ class Store:
     def quads(self) -> Iterator[tuple[Node, Node, Node, Node]]:
         for q in self.db.quads_for_pattern(None, None, None, None):
             g = q.graph_name
-            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), (
-                None if isinstance(g, ox.DefaultGraph) else from_ox(g))
+            yield (
+                from_ox(q.subject),
+                from_ox(q.predicate),
+                from_ox(q.object),
+                (None if isinstance(g, ox.DefaultGraph) else from_ox(g)),
+            )
 
     def __len__(self) -> int:
         return int(self.meta.get("quads", 0))

@@ -143,8 +143,11 @@ def test_cli_build_exits_zero_and_summarises(corpus_path, tmp_path):
 def test_bundled_queries_answer_on_the_real_corpus(real_kg):
     from kgraph.query import bundled_queries
 
-    params = {"shared-references": {"episode": "StakeOut.AI"}, "person-network": {"person": "Haimes"},
-              "find-entity": {"text": "Anthropic"}}
+    params = {
+        "shared-references": {"episode": "StakeOut.AI"},
+        "person-network": {"person": "Haimes"},
+        "find-entity": {"text": "Anthropic"},
+    }
     for name, q in bundled_queries().items():
         if q.params and name not in params:
             continue  # entity-specific queries of the dashboard, tested there

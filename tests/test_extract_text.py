@@ -30,7 +30,9 @@ def test_links_carry_their_context():
     eff = next(link for link in links if "eff.org" in link.url)
     assert (eff.text, eff.lead, eff.section) == ("report", "EFF", "Links")
     assert eff.tail == "- ICE Using Palantir"
-    assert eff.line == 10 + BODY.split("\n").index("- EFF [report](https://www.eff.org/deeplinks/x) - ICE Using Palantir")
+    assert eff.line == 10 + BODY.split("\n").index(
+        "- EFF [report](https://www.eff.org/deeplinks/x) - ICE Using Palantir"
+    )
     child = next(link for link in links if link.url.endswith("/comment/1"))
     assert child.parent == "Regulations.gov"
     paper = next(link for link in links if "1803.03635" in link.url)
@@ -45,7 +47,11 @@ def test_markdown_link_with_parentheses_in_url():
 def test_chapters_every_form():
     chapters = find_chapters(BODY + "\n  •  (03:23) - Meeting Through the Course\n[12:30] Bracketed\n")
     assert [(c.start, c.title) for c in chapters] == [
-        (54, "Intro"), (3795, "Dr. Park, x-risk, and AGI"), (203, "Meeting Through the Course"), (750, "Bracketed")]
+        (54, "Intro"),
+        (3795, "Dr. Park, x-risk, and AGI"),
+        (203, "Meeting Through the Course"),
+        (750, "Bracketed"),
+    ]
     assert to_seconds("01:00:11") == 3611
 
 
@@ -56,9 +62,13 @@ def test_times_in_prose_are_not_chapters():
 def test_guests_from_titles():
     assert guests_from_title("StakeOut.AI w/ Dr. Peter Park (1)") == ["Peter Park"]
     assert guests_from_title("Making Your Voice Heard w/ Tristan & Felix de Simone") == [
-        "Tristan de Simone", "Felix de Simone"]
+        "Tristan de Simone",
+        "Felix de Simone",
+    ]
     assert guests_from_title("Governing Global Risks w/ Catherine Rhodes and Luke Kemp") == [
-        "Catherine Rhodes", "Luke Kemp"]
+        "Catherine Rhodes",
+        "Luke Kemp",
+    ]
     assert guests_from_title("Playing with Fire") == []
     assert guests_from_title("The Heart of Effective Altruism with Dr. SJ Beard") == ["SJ Beard"]
 

@@ -3,13 +3,12 @@
 import datetime as dt
 
 import pytest
+from helpers import SAMPLE, tiny_site, write_page
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kgraph import KnowledgeGraph
 from kgraph.namespaces import SDO, XSD
-
-from helpers import SAMPLE, tiny_site, write_page
 
 
 def titles(kg):
@@ -36,8 +35,9 @@ def test_episode_triples_as_the_contract_says(sample_kg):
              schema:url ?url ; schema:datePublished ?d ; schema:partOfSeries ?s .
           ?s a schema:PodcastSeries ; schema:name ?show .
         }""")
-    assert rows == [{"url": "https://example-podcasts.org/alignmenthour/e001/", "d": dt.date(2024, 3, 4),
-                     "show": "Alignment Hour"}]
+    assert rows == [
+        {"url": "https://example-podcasts.org/alignmenthour/e001/", "d": dt.date(2024, 3, 4), "show": "Alignment Hour"}
+    ]
     g = sample_kg.to_rdflib()
     dates = list(g.objects(None, SDO.datePublished))
     assert dates and all(isinstance(d, Literal) and d.datatype == XSD.date for d in dates)
@@ -52,7 +52,10 @@ def test_hosts_and_guests(sample_kg):
           ?p a schema:Person ; schema:name ?name .
         } ORDER BY ?role ?name""")
     assert [(r["role"], r["name"]) for r in rows] == [
-        ("guest", "Hannah Adeyemi"), ("guest", "Tomás Ferreira"), ("host", "Maya Okafor")]
+        ("guest", "Hannah Adeyemi"),
+        ("guest", "Tomás Ferreira"),
+        ("host", "Maya Okafor"),
+    ]
 
 
 def test_one_node_per_person_and_no_honorifics(sample_kg):
@@ -105,11 +108,16 @@ def test_link_to_another_episode_points_at_its_node(sample_kg):
 def test_work_kinds_and_organizations(sample_kg):
     kinds = {r["k"] for r in sample_kg.query("SELECT DISTINCT ?k WHERE { ?w kg:kind ?k }")}
     assert {"paper", "dataset", "code", "video", "news", "wikipedia"} <= kinds
-    pubs = {r["n"] for r in sample_kg.query(
-        "SELECT DISTINCT ?n WHERE { ?w schema:publisher ?o . ?o a schema:Organization ; schema:name ?n }")}
+    pubs = {
+        r["n"]
+        for r in sample_kg.query(
+            "SELECT DISTINCT ?n WHERE { ?w schema:publisher ?o . ?o a schema:Organization ; schema:name ?n }"
+        )
+    }
     assert {"Reuters", "Anthropic"} <= pubs
-    mentioned = {r["n"] for r in sample_kg.query(
-        "SELECT DISTINCT ?n WHERE { ?e schema:mentions ?o . ?o schema:name ?n }")}
+    mentioned = {
+        r["n"] for r in sample_kg.query("SELECT DISTINCT ?n WHERE { ?e schema:mentions ?o . ?o schema:name ?n }")
+    }
     assert "Anthropic" in mentioned
 
 
@@ -140,8 +148,11 @@ def test_iris_are_stable_across_builds_and_file_order(tmp_path):
 def test_duplicate_urls_stay_two_episodes_with_a_warning(tmp_path):
     site = tiny_site(tmp_path / "site")
     for n in (1, 2):
-        write_page(site, f"posts/show-episodes/e{n}/index.md",
-                   f"---\ntitle: Episode {n}\nurl: /show/e001/\ndate: 2024-01-0{n}\ncategories: [Podcast]\n---\nBody\n")
+        write_page(
+            site,
+            f"posts/show-episodes/e{n}/index.md",
+            f"---\ntitle: Episode {n}\nurl: /show/e001/\ndate: 2024-01-0{n}\ncategories: [Podcast]\n---\nBody\n",
+        )
     kg = KnowledgeGraph.build([site], store=tmp_path / "store")
     assert titles(kg) == {"Episode 1", "Episode 2"}
     assert any("share the url" in w for w in kg.summary["warnings"])
@@ -150,7 +161,9 @@ def test_duplicate_urls_stay_two_episodes_with_a_warning(tmp_path):
 @pytest.mark.parametrize("front", ["draft: true", "_build:\n  render: never", "build:\n  render: never"])
 def test_unpublished_pages_are_left_out(tmp_path, front):
     site = tiny_site(tmp_path / "site")
-    write_page(site, "posts/show-episodes/e1/index.md", "---\ntitle: Kept\ndate: 2024-01-01\ncategories: [Podcast]\n---\n")
+    write_page(
+        site, "posts/show-episodes/e1/index.md", "---\ntitle: Kept\ndate: 2024-01-01\ncategories: [Podcast]\n---\n"
+    )
     write_page(site, "posts/show-episodes/e2/index.md", f"---\ntitle: Hidden\n{front}\ndate: 2024-01-01\n---\n")
     write_page(site, "posts/show-episodes/e3/index.md", "---\ntitle: ''\ndate: 2024-01-01\n---\n")
     kg = KnowledgeGraph.build([site], store=tmp_path / "store")
@@ -159,7 +172,9 @@ def test_unpublished_pages_are_left_out(tmp_path, front):
 
 
 def test_query_df_and_networkx(sample_kg):
-    df = sample_kg.query_df("SELECT ?t ?d WHERE { ?e a schema:PodcastEpisode ; schema:name ?t ; schema:datePublished ?d }")
+    df = sample_kg.query_df(
+        "SELECT ?t ?d WHERE { ?e a schema:PodcastEpisode ; schema:name ?t ; schema:datePublished ?d }"
+    )
     assert list(df.columns) == ["t", "d"] and len(df) == 6
     g = sample_kg.to_networkx()
     types = {d["type"] for _, d in g.nodes(data=True)}

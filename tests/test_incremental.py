@@ -58,8 +58,10 @@ def test_removing_and_adding_pages(site, tmp_path):
     rebuild_and_compare(site, tmp_path, store)
     new = episode(site, 9)
     new.parent.mkdir(parents=True)
-    new.write_text("---\ntitle: A New One w/ Dr. Ada Lovelace\nurl: /alignmenthour/e009/\ndate: 2025-01-01\n"
-                   "categories: [Podcast]\n---\n- [paper](https://arxiv.org/abs/1706.03762) - Attention\n")
+    new.write_text(
+        "---\ntitle: A New One w/ Dr. Ada Lovelace\nurl: /alignmenthour/e009/\ndate: 2025-01-01\n"
+        "categories: [Podcast]\n---\n- [paper](https://arxiv.org/abs/1706.03762) - Attention\n"
+    )
     summary = rebuild_and_compare(site, tmp_path, store)
     assert summary["incremental"]["pages_extracted"] == 1
 

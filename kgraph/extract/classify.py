@@ -22,58 +22,266 @@ __all__ = ["classify", "KINDS", "is_generic_anchor"]
 KINDS = ("paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page", "episode")
 
 PAPER_HOSTS = (
-    "arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.neurips.cc",
-    "papers.nips.cc", "neurips.cc/paper", "neurips.cc/paper_files", "proceedings.mlr.press", "jmlr.org", "dl.acm.org", "ieeexplore.ieee.org",
-    "link.springer.com", "nature.com", "chemrxiv.org", "hdsr.mitpress.mit.edu", "direct.mit.edu",
-    "pmc.ncbi.nlm.nih.gov", "ui.adsabs.harvard.edu", "philarchive.org", "aclweb.org/anthology", "science.org", "sciencemag.org", "papers.ssrn.com", "ssrn.com",
-    "biorxiv.org", "medrxiv.org", "doi.org", "semanticscholar.org", "ncbi.nlm.nih.gov", "pubmed.ncbi.nlm.nih.gov",
-    "sciencedirect.com", "ojs.aaai.org", "aaai.org", "ijcai.org", "openaccess.thecvf.com", "pnas.org",
-    "journals.plos.org", "cell.com", "onlinelibrary.wiley.com", "tandfonline.com", "journals.sagepub.com",
-    "academic.oup.com", "philpapers.org", "researchgate.net/publication", "iopscience.iop.org", "mdpi.com", "frontiersin.org",
-    "cambridge.org/core", "jstor.org", "psycnet.apa.org", "hal.science", "osf.io", "escholarship.org", "plos.org",
-    "royalsocietypublishing.org", "annualreviews.org", "arxiv-export-lb.library.cornell.edu", "jair.org",
-    "transformer-circuits.pub/20", "distill.pub/20", "aisel.aisnet.org", "dl.gi.de", "papers.cool",
+    "arxiv.org",
+    "openreview.net",
+    "aclanthology.org",
+    "aclweb.org",
+    "proceedings.neurips.cc",
+    "papers.nips.cc",
+    "neurips.cc/paper",
+    "neurips.cc/paper_files",
+    "proceedings.mlr.press",
+    "jmlr.org",
+    "dl.acm.org",
+    "ieeexplore.ieee.org",
+    "link.springer.com",
+    "nature.com",
+    "chemrxiv.org",
+    "hdsr.mitpress.mit.edu",
+    "direct.mit.edu",
+    "pmc.ncbi.nlm.nih.gov",
+    "ui.adsabs.harvard.edu",
+    "philarchive.org",
+    "aclweb.org/anthology",
+    "science.org",
+    "sciencemag.org",
+    "papers.ssrn.com",
+    "ssrn.com",
+    "biorxiv.org",
+    "medrxiv.org",
+    "doi.org",
+    "semanticscholar.org",
+    "ncbi.nlm.nih.gov",
+    "pubmed.ncbi.nlm.nih.gov",
+    "sciencedirect.com",
+    "ojs.aaai.org",
+    "aaai.org",
+    "ijcai.org",
+    "openaccess.thecvf.com",
+    "pnas.org",
+    "journals.plos.org",
+    "cell.com",
+    "onlinelibrary.wiley.com",
+    "tandfonline.com",
+    "journals.sagepub.com",
+    "academic.oup.com",
+    "philpapers.org",
+    "researchgate.net/publication",
+    "iopscience.iop.org",
+    "mdpi.com",
+    "frontiersin.org",
+    "cambridge.org/core",
+    "jstor.org",
+    "psycnet.apa.org",
+    "hal.science",
+    "osf.io",
+    "escholarship.org",
+    "plos.org",
+    "royalsocietypublishing.org",
+    "annualreviews.org",
+    "arxiv-export-lb.library.cornell.edu",
+    "jair.org",
+    "transformer-circuits.pub/20",
+    "distill.pub/20",
+    "aisel.aisnet.org",
+    "dl.gi.de",
+    "papers.cool",
 )
-DATASET_HOSTS = ("kaggle.com/datasets", "huggingface.co/datasets", "paperswithcode.com/dataset",
-                 "archive.ics.uci.edu", "data.gov", "zenodo.org", "datasetsearch.research.google.com",
-                 "catalog.data.gov", "ourworldindata.org/grapher")
-CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co",
-              "pypi.org/project", "colab.research.google.com", "sourceforge.net")
-VIDEO_HOSTS = ("youtube.com", "vimeo.com", "ted.com/talks", "tiktok.com", "twitch.tv", "dailymotion.com",
-               "loom.com", "youtube-nocookie.com", "c-span.org/video")
-BLOG_HOSTS = ("substack.com", "medium.com", "lesswrong.com", "alignmentforum.org", "forum.effectivealtruism.org",
-              "blogspot.com", "wordpress.com", "ghost.io", "greaterwrong.com", "mirror.xyz", "hashnode.dev",
-              "bearblog.dev", "astralcodexten.com", "marginalrevolution.com", "garymarcus.substack.com")
-SOCIAL_HOSTS = ("x.com", "twitter.com", "bsky.app", "mastodon.social", "threads.net", "linkedin.com/posts",
-                "linkedin.com/feed", "reddit.com", "facebook.com", "instagram.com", "news.ycombinator.com")
+DATASET_HOSTS = (
+    "kaggle.com/datasets",
+    "huggingface.co/datasets",
+    "paperswithcode.com/dataset",
+    "archive.ics.uci.edu",
+    "data.gov",
+    "zenodo.org",
+    "datasetsearch.research.google.com",
+    "catalog.data.gov",
+    "ourworldindata.org/grapher",
+)
+CODE_HOSTS = (
+    "github.com",
+    "gitlab.com",
+    "bitbucket.org",
+    "codeberg.org",
+    "huggingface.co",
+    "pypi.org/project",
+    "colab.research.google.com",
+    "sourceforge.net",
+)
+VIDEO_HOSTS = (
+    "youtube.com",
+    "vimeo.com",
+    "ted.com/talks",
+    "tiktok.com",
+    "twitch.tv",
+    "dailymotion.com",
+    "loom.com",
+    "youtube-nocookie.com",
+    "c-span.org/video",
+)
+BLOG_HOSTS = (
+    "substack.com",
+    "medium.com",
+    "lesswrong.com",
+    "alignmentforum.org",
+    "forum.effectivealtruism.org",
+    "blogspot.com",
+    "wordpress.com",
+    "ghost.io",
+    "greaterwrong.com",
+    "mirror.xyz",
+    "hashnode.dev",
+    "bearblog.dev",
+    "astralcodexten.com",
+    "marginalrevolution.com",
+    "garymarcus.substack.com",
+)
+SOCIAL_HOSTS = (
+    "x.com",
+    "twitter.com",
+    "bsky.app",
+    "mastodon.social",
+    "threads.net",
+    "linkedin.com/posts",
+    "linkedin.com/feed",
+    "reddit.com",
+    "facebook.com",
+    "instagram.com",
+    "news.ycombinator.com",
+)
 NEWS_KINDS = ("news",)
 
 # Anchor words that say what a link is rather than naming it.
 KIND_WORDS = {
-    "paper": "paper", "papers": "paper", "preprint": "paper", "pre-print": "paper", "publication": "paper",
-    "study": "paper", "arxiv": "paper", "journal article": "paper", "conference paper": "paper",
-    "working paper": "paper", "thesis": "paper", "dissertation": "paper", "pdf": "",
-    "dataset": "dataset", "data": "dataset", "data set": "dataset", "benchmark": "dataset",
-    "code": "code", "repo": "code", "repository": "code", "github": "code", "library": "code", "tool": "code",
-    "video": "video", "talk": "video", "lecture": "video", "livestream": "video", "clip": "video",
-    "interview": "", "podcast": "", "episode": "",
-    "article": "", "news": "news", "news article": "news", "op-ed": "news", "opinion": "news", "column": "news",
-    "blog": "blog", "blogpost": "blog", "blog post": "blog", "post": "blog", "newsletter": "blog",
-    "essay": "blog", "substack": "blog", "thread": "social", "tweet": "social", "skeet": "social",
-    "website": "page", "site": "page", "homepage": "page", "page": "page", "webpage": "page", "report": "page",
-    "press release": "page", "announcement": "page", "statement": "page", "letter": "page",
-    "open letter": "page", "speech": "page", "testimony": "page", "bill": "page", "law": "page",
-    "policy": "page", "guide": "page", "documentation": "page", "docs": "page", "wiki": "wikipedia",
-    "projects": "page", "project": "page", "transcript": "page", "slides": "page", "book": "page",
-    "link": "", "here": "", "this": "", "source": "", "summary": "", "entry": "", "groups finder": "page",
-    "ebook": "page", "e-book": "page",
-    "system card": "page", "model card": "page", "leaderboard": "page", "course": "page", "event": "page",
-    "explainer": "page", "survey": "paper", "poll": "page", "petition": "page", "job posting": "page",
+    "paper": "paper",
+    "papers": "paper",
+    "preprint": "paper",
+    "pre-print": "paper",
+    "publication": "paper",
+    "study": "paper",
+    "arxiv": "paper",
+    "journal article": "paper",
+    "conference paper": "paper",
+    "working paper": "paper",
+    "thesis": "paper",
+    "dissertation": "paper",
+    "pdf": "",
+    "dataset": "dataset",
+    "data": "dataset",
+    "data set": "dataset",
+    "benchmark": "dataset",
+    "code": "code",
+    "repo": "code",
+    "repository": "code",
+    "github": "code",
+    "library": "code",
+    "tool": "code",
+    "video": "video",
+    "talk": "video",
+    "lecture": "video",
+    "livestream": "video",
+    "clip": "video",
+    "interview": "",
+    "podcast": "",
+    "episode": "",
+    "article": "",
+    "news": "news",
+    "news article": "news",
+    "op-ed": "news",
+    "opinion": "news",
+    "column": "news",
+    "blog": "blog",
+    "blogpost": "blog",
+    "blog post": "blog",
+    "post": "blog",
+    "newsletter": "blog",
+    "essay": "blog",
+    "substack": "blog",
+    "thread": "social",
+    "tweet": "social",
+    "skeet": "social",
+    "website": "page",
+    "site": "page",
+    "homepage": "page",
+    "page": "page",
+    "webpage": "page",
+    "report": "page",
+    "press release": "page",
+    "announcement": "page",
+    "statement": "page",
+    "letter": "page",
+    "open letter": "page",
+    "speech": "page",
+    "testimony": "page",
+    "bill": "page",
+    "law": "page",
+    "policy": "page",
+    "guide": "page",
+    "documentation": "page",
+    "docs": "page",
+    "wiki": "wikipedia",
+    "projects": "page",
+    "project": "page",
+    "transcript": "page",
+    "slides": "page",
+    "book": "page",
+    "link": "",
+    "here": "",
+    "this": "",
+    "source": "",
+    "summary": "",
+    "entry": "",
+    "groups finder": "page",
+    "ebook": "page",
+    "e-book": "page",
+    "system card": "page",
+    "model card": "page",
+    "leaderboard": "page",
+    "course": "page",
+    "event": "page",
+    "explainer": "page",
+    "survey": "paper",
+    "poll": "page",
+    "petition": "page",
+    "job posting": "page",
 }
 VENUES = {
-    "iclr", "neurips", "nips", "icml", "acl", "emnlp", "naacl", "aaai", "ijcai", "cvpr", "iccv", "eccv", "facct",
-    "aies", "colm", "tmlr", "jmlr", "uai", "aistats", "corl", "kdd", "www", "chi", "iaseai", "sigir", "coling",
-    "nature", "science", "pnas", "preprint", "arxiv", "workshop", "eacl", "findings", "interspeech", "icra",
+    "iclr",
+    "neurips",
+    "nips",
+    "icml",
+    "acl",
+    "emnlp",
+    "naacl",
+    "aaai",
+    "ijcai",
+    "cvpr",
+    "iccv",
+    "eccv",
+    "facct",
+    "aies",
+    "colm",
+    "tmlr",
+    "jmlr",
+    "uai",
+    "aistats",
+    "corl",
+    "kdd",
+    "www",
+    "chi",
+    "iaseai",
+    "sigir",
+    "coling",
+    "nature",
+    "science",
+    "pnas",
+    "preprint",
+    "arxiv",
+    "workshop",
+    "eacl",
+    "findings",
+    "interspeech",
+    "icra",
 }
 
 
@@ -109,15 +317,21 @@ def kind_from_url(url: str) -> str:
         return "wikipedia"
     if _matches(host, path, VIDEO_HOSTS):
         return "video"
-    if _matches(host, path, PAPER_HOSTS) or host.startswith("journals.") or re.search(
-            r"/research/publications/[^/]+", path):
+    if (
+        _matches(host, path, PAPER_HOSTS)
+        or host.startswith("journals.")
+        or re.search(r"/research/publications/[^/]+", path)
+    ):
         return "paper"
     if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org"):
         return "code" if len([p for p in path.split("/") if p]) >= 2 else "page"
     if host == "huggingface.co":
         segs = [p for p in path.split("/") if p]
-        return "code" if len(segs) == 2 and segs[0] not in ("blog", "docs", "papers", "spaces", "learn") else (
-            "paper" if segs[:1] == ["papers"] else "blog" if segs[:1] == ["blog"] else "page")
+        return (
+            "code"
+            if len(segs) == 2 and segs[0] not in ("blog", "docs", "papers", "spaces", "learn")
+            else ("paper" if segs[:1] == ["papers"] else "blog" if segs[:1] == ["blog"] else "page")
+        )
     if _matches(host, path, CODE_HOSTS):
         return "code"
     if _matches(host, path, SOCIAL_HOSTS):
@@ -191,9 +405,14 @@ def publisher_name(link: Link, kind: str) -> str:
     return lead
 
 
-_LEAD_KIND = re.compile(r"^(.+?)\s+(?:news\s+)?(?:article|report|blog\s?post|post|video|paper|preprint|op-ed|"
-                        r"press release|interview|podcast|newsletter|thread|statement)\s*[-–—:]?$", re.I)
-_PUBLISHER = re.compile(r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$")
+_LEAD_KIND = re.compile(
+    r"^(.+?)\s+(?:news\s+)?(?:article|report|blog\s?post|post|video|paper|preprint|op-ed|"
+    r"press release|interview|podcast|newsletter|thread|statement)\s*[-–—:]?$",
+    re.I,
+)
+_PUBLISHER = re.compile(
+    r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$"
+)
 
 
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
@@ -231,6 +450,13 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     said = publisher_name(link, kind)
     named = orgs.find_name(said) if said else None
     publisher = named or (owner if owner is not None and owner.kind != "company" else None)
-    work = Work(key=key, url=canon, kind=kind, name=name, identifier=ident,
-                publisher=publisher.key if publisher else "", venue=venue)
+    work = Work(
+        key=key,
+        url=canon,
+        kind=kind,
+        name=name,
+        identifier=ident,
+        publisher=publisher.key if publisher else "",
+        venue=venue,
+    )
     return work, publisher, named is not None, said if named is None else ""

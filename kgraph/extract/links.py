@@ -16,11 +16,14 @@ from kgraph.model import Link
 
 __all__ = ["find_links", "strip_markup", "headings"]
 
-_MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_MD_LINK = re.compile(
+    r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)"
+)
 # The anchor text stops at the next "<a": an unclosed anchor costs one scan to the next tag,
 # not one to the end of the line per tag (quadratic on a line of thousands of "<a href=x>").
-_HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)[^>]*>((?:(?!<a[\s>]).)*?)</a\s*>",
-                        re.I | re.S)
+_HTML_LINK = re.compile(
+    r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)[^>]*>((?:(?!<a[\s>]).)*?)</a\s*>", re.I | re.S
+)
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _BARE = re.compile(r"(?<![\"'(=<\[\w/])(https?://[^\s<>\"'\])]+[^\s<>\"'\]).,;:!?])")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -106,7 +109,7 @@ def find_links(body: str, first_line: int = 1) -> list[Link]:
             while stack and stack[-1].indent >= indent:
                 stack.pop()
             parent = stack[-1].text if stack else ""
-            stack.append(_Item(indent, strip_markup(line[bullet.end():])))
+            stack.append(_Item(indent, strip_markup(line[bullet.end() :])))
         elif line.strip() and not line.startswith((" ", "\t")):
             stack = []
             if _LIST_INTRO.search(line) and not _HTML_LINK.search(line) and not _MD_LINK.search(line):
@@ -138,19 +141,31 @@ def _links_on_line(line: str, lineno: int, section: str, parent: str) -> list[Li
     context = strip_markup(text)
     out = []
     for start, end, url, anchor in spans:
-        if _SHORTCODE.search(text[max(0, start - 40):end + 5]):
+        if _SHORTCODE.search(text[max(0, start - 40) : end + 5]):
             continue
         lead = strip_markup(text[:start])
         tail = strip_markup(text[end:])
-        out.append(Link(url=url.strip(), text=anchor, line=lineno, section=section, context=context,
-                        parent=parent, lead=lead, tail=tail))
+        out.append(
+            Link(
+                url=url.strip(),
+                text=anchor,
+                line=lineno,
+                section=section,
+                context=context,
+                parent=parent,
+                lead=lead,
+                tail=tail,
+            )
+        )
     return out
 
 
 # Identifiers written as text in reference lists ("doi: 10.1126/…", "arXiv:2206.07682").
 _TEXT_REFS = (
-    (re.compile(r"(?<![\w/.])(?:doi:\s*|DOI:?\s+)?(10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]])", re.I),
-     "https://doi.org/{}"),
+    (
+        re.compile(r"(?<![\w/.])(?:doi:\s*|DOI:?\s+)?(10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]])", re.I),
+        "https://doi.org/{}",
+    ),
     (re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I), "https://arxiv.org/abs/{}"),
 )
 

@@ -30,8 +30,9 @@ class OrgTable:
     _text_names: dict[str, str] = field(default_factory=dict)
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
 
-    def add(self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (),
-            match_text: bool = True) -> None:
+    def add(
+        self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (), match_text: bool = True
+    ) -> None:
         key = slug(name)
         url = f"https://{domains[0]}" if domains else ""
         self.by_key[key] = Organization(name=name, key=key, url=url, kind=kind)
@@ -81,9 +82,7 @@ class OrgTable:
             names = sorted(self._text_names, key=len, reverse=True)
             if not names:
                 return []
-            self.text_pattern = re.compile(
-                r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
-            )
+            self.text_pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
         found: dict[str, Organization] = {}
         for m in self.text_pattern.finditer(text):
             key = self._text_names[m.group(1)]
@@ -114,16 +113,23 @@ def _read_rows(table: OrgTable, text: str, source: str) -> None:
         if not name:
             raise InputError(f"{source}, line {n}: empty name")
         split = lambda v: [x.strip() for x in (v or "").split("|") if x.strip()]  # noqa: E731
-        table.add(name, (row.get("kind") or "").strip(), split(row.get("domains")), split(row.get("aliases")),
-                  (row.get("match_text") or "yes").strip().lower() != "no")
+        table.add(
+            name,
+            (row.get("kind") or "").strip(),
+            split(row.get("domains")),
+            split(row.get("aliases")),
+            (row.get("match_text") or "yes").strip().lower() != "no",
+        )
 
 
 # Words that make a capitalised phrase an institution: "Rockefeller Foundation", "Office of
 # Management and Budget", "House Committee on Science, Space, and Technology".
-_HEADS = (r"Institute|Foundation|University|Universit[ée]|Center|Centre|Lab|Labs|Laboratory|School|College|"
-          r"Office|Department|Ministry|Committee|Commission|Council|Agency|Association|Society|Coalition|"
-          r"Alliance|Fund|Trust|Initiative|Corporation|Corp\.|Inc\.|Ltd\.|Bureau|Authority|Parliament|"
-          r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network")
+_HEADS = (
+    r"Institute|Foundation|University|Universit[ée]|Center|Centre|Lab|Labs|Laboratory|School|College|"
+    r"Office|Department|Ministry|Committee|Commission|Council|Agency|Association|Society|Coalition|"
+    r"Alliance|Fund|Trust|Initiative|Corporation|Corp\.|Inc\.|Ltd\.|Bureau|Authority|Parliament|"
+    r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network"
+)
 _CAP = r"(?:[A-Z][\w&'’\-]*(?:\.(?=\w)\w+)*)"
 _LINK = r"(?:\s*,|\s+(?:of|for|on|and|&|de|the)){0,3}"
 _ORG_PHRASE = re.compile(

@@ -11,11 +11,17 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["looks_like_person", "clean_name", "person_key", "slug", "guests_from_title", "looks_like_name", "HONORIFICS"]
+__all__ = [
+    "looks_like_person",
+    "clean_name",
+    "person_key",
+    "slug",
+    "guests_from_title",
+    "looks_like_name",
+    "HONORIFICS",
+]
 
-HONORIFICS = re.compile(
-    r"^(?:(?:dr|prof|professor|mr|mrs|ms|mx|sir|dame|rev|hon|st)\.?\s+)+", re.I
-)
+HONORIFICS = re.compile(r"^(?:(?:dr|prof|professor|mr|mrs|ms|mx|sir|dame|rev|hon|st)\.?\s+)+", re.I)
 _SUFFIX = re.compile(r",?\s+(?:phd|ph\.d\.|md|jr\.?|sr\.?|esq\.?)$", re.I)
 _TITLE_GUESTS = re.compile(
     r"(?:\s|^)(?:w/|with|ft\.?|feat\.?|featuring)\s+(?P<names>.+?)\s*(?:\(\s*\d+\s*\)|\[\s*\d+\s*\])?\s*$", re.I
@@ -67,8 +73,12 @@ def guests_from_title(title: str, summary: str = "") -> list[str]:
     parts = [clean_name(p) for p in re.split(r"\s*(?:,|&|\band\b|\+)\s*", m.group("names")) if p.strip()]
 
     def single_ok(p: str) -> bool:
-        return explicit or honorific or bool(re.search(r"[A-Z]", p[1:])) or bool(
-            summary and re.search(rf"\b{re.escape(p)}\b", summary))
+        return (
+            explicit
+            or honorific
+            or bool(re.search(r"[A-Z]", p[1:]))
+            or bool(summary and re.search(rf"\b{re.escape(p)}\b", summary))
+        )
 
     names = [p for p in parts if looks_like_name(p, allow_single=single_ok(p))]
     if len(names) != len(parts):

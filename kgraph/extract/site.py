@@ -28,8 +28,12 @@ from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Pe
 
 __all__ = ["extract", "page_url", "Directory"]
 
-KIND_RANK = {k: i for i, k in enumerate(
-    ("episode", "paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page"))}
+KIND_RANK = {
+    k: i
+    for i, k in enumerate(
+        ("episode", "paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page")
+    )
+}
 _TRANSISTOR = re.compile(r"\{\{<\s*transistor\s+src=\"([^\"]+)\"", re.I)
 _RECORDED = re.compile(r"RECORDED\s+(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})", re.I)
 _AFFIL = re.compile(
@@ -130,8 +134,9 @@ def build_directory(pages: list[Page]) -> Directory:
             if title and not d.shows[key].description:
                 d.shows[key] = replace(d.shows[key], description=str(page.meta.get("role") or ""))
         elif looks_like_name(clean_name(title)):
-            person = Person(name=clean_name(title), key=person_key(title), url=page_url(page),
-                            role=str(page.meta.get("role") or ""))
+            person = Person(
+                name=clean_name(title), key=person_key(title), url=page_url(page), role=str(page.meta.get("role") or "")
+            )
             d.people[person.key] = person
             d.author_people[author] = person.key
     _assign_hosts(d, pages)
@@ -238,7 +243,8 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
     people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
     mentioned: set[str] = {a for p in people for a in p.affiliations}  # named on the page, not just a domain
     people_names = {n for p in people for n in (p.name, p.name.split()[0])} | {
-        n for h in hosts if h in d.people for n in (d.people[h].name, d.people[h].name.split()[0])}
+        n for h in hosts if h in d.people for n in (d.people[h].name, d.people[h].name.split()[0])
+    }
     links = front_matter_links(meta, title) + find_links(page.body, page.body_line)
     audio = next((m.group(1) for m in _TRANSISTOR.finditer(page.body)), "")
     transcript = video = ""
@@ -269,9 +275,13 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         if publisher is not None and named:
             organizations[publisher.key] = publisher
             mentioned.add(publisher.key)
-        elif said and (work.kind not in ("dataset", "paper", "code") or work.kind != "dataset" and
-                       _names_owner(said, work.url)) and \
-                _is_org_name(said, work.url, people_names):
+        elif (
+            said
+            and (
+                work.kind not in ("dataset", "paper", "code") or work.kind != "dataset" and _names_owner(said, work.url)
+            )
+            and _is_org_name(said, work.url, people_names)
+        ):
             org = Organization(name=said, key=slug(said))  # the page's words beat the domain's owner
             organizations[org.key] = org
             mentioned.add(org.key)
@@ -293,19 +303,41 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         works.append(Work(key=d.key, url=d.url, kind="dataset", name=d.name))
     recorded = _RECORDED.search(page.body)
     episode = Episode(
-        key=key, kind=kind, title=title, url=url, source=str(page.path), date=_as_date(meta.get("date")),
-        lastmod=_as_date(meta.get("lastmod")), summary=summary, show=show, hosts=tuple(hosts),
-        guests=tuple(guests), tags=tuple(_as_list(meta.get("tags"))),
-        categories=tuple(_as_list(meta.get("categories"))), chapters=find_chapters(page.body), audio=audio,
-        transcript=transcript, video=video, recorded=_recorded(recorded),
-        mentions=tuple(sorted(mentioned)), datasets=tuple(d.key for d in named),
+        key=key,
+        kind=kind,
+        title=title,
+        url=url,
+        source=str(page.path),
+        date=_as_date(meta.get("date")),
+        lastmod=_as_date(meta.get("lastmod")),
+        summary=summary,
+        show=show,
+        hosts=tuple(hosts),
+        guests=tuple(guests),
+        tags=tuple(_as_list(meta.get("tags"))),
+        categories=tuple(_as_list(meta.get("categories"))),
+        chapters=find_chapters(page.body),
+        audio=audio,
+        transcript=transcript,
+        video=video,
+        recorded=_recorded(recorded),
+        mentions=tuple(sorted(mentioned)),
+        datasets=tuple(d.key for d in named),
     )
     return PageFacts(episode, people, list(organizations.values()), works, citations, site_works)
 
 
-FRONT_MATTER_LINKS = {"url_pdf": "paper", "url_code": "code", "url_dataset": "dataset", "url_video": "video",
-                      "url_slides": "slides", "url_source": "source", "url_project": "project", "url_poster": "poster",
-                      "doi": "doi"}
+FRONT_MATTER_LINKS = {
+    "url_pdf": "paper",
+    "url_code": "code",
+    "url_dataset": "dataset",
+    "url_video": "video",
+    "url_slides": "slides",
+    "url_source": "source",
+    "url_project": "project",
+    "url_poster": "poster",
+    "doi": "doi",
+}
 
 
 def front_matter_links(meta: dict, title: str) -> list[Link]:
@@ -383,11 +415,16 @@ def _is_org_name(name: str, url: str, people: set[str] = frozenset()) -> bool:
         return bool(re.search(r"[A-Z].*[A-Z]", name[1:] if len(name) > 1 else "")) or name.isupper()
     if any(t.isupper() and len(t) > 1 for t in tokens):
         return True
-    return bool(re.search(r"\b(Institute|Center|Centre|Foundation|News|Times|Lab|Labs|University|Project|"
-                          r"Studios?|Council|Society|Association|Group|Fund|Post|Journal|Review|Media|"
-                          r"School|College|Agency|Office|Department|Forum|Network|Alliance|Coalition|"
-                          r"Press|Magazine|Research|Company|Inc|Ltd|Initiative|Observer|Tribune|Herald|"
-                          r"Daily|Weekly|Guardian|Economist|Stack|Commons|Watch|Policy|Security)\b", name))
+    return bool(
+        re.search(
+            r"\b(Institute|Center|Centre|Foundation|News|Times|Lab|Labs|University|Project|"
+            r"Studios?|Council|Society|Association|Group|Fund|Post|Journal|Review|Media|"
+            r"School|College|Agency|Office|Department|Forum|Network|Alliance|Coalition|"
+            r"Press|Magazine|Research|Company|Inc|Ltd|Initiative|Observer|Tribune|Herald|"
+            r"Daily|Weekly|Guardian|Economist|Stack|Commons|Watch|Policy|Security)\b",
+            name,
+        )
+    )
 
 
 def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[str, Organization]) -> Person:
@@ -408,8 +445,7 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
     return replace(person, affiliations=tuple(affs)) if affs else person
 
 
-def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None = None,
-            workers: int = 1) -> Corpus:
+def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None = None, workers: int = 1) -> Corpus:
     """The whole corpus from a stream of pages (from one or more sites).
 
     cache maps page key -> (page hash, directory fingerprint, PageFacts) from an earlier build:
@@ -453,8 +489,9 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None 
                 corpus.facts[key] = hit
             else:
                 todo.append((page, key, digest))
-        for (page, key, digest), f in zip(todo, _extract_many([(p, k) for p, k, _ in todo], d, orgs, workers),
-                                          strict=True):
+        for (_page, key, digest), f in zip(
+            todo, _extract_many([(p, k) for p, k, _ in todo], d, orgs, workers), strict=True
+        ):
             corpus.facts[key] = (digest, fingerprint, f)
             corpus.changed.add(key)
         facts.extend(corpus.facts[f"{host_of(base)}/{p.rel}"][2] for p in refs)
@@ -473,9 +510,15 @@ def page_hash(page: Page) -> str:
 
 def _fingerprint(d: Directory, orgs: OrgTable) -> str:
     """Everything besides a page's own text that its facts depend on."""
-    parts = [repr(sorted(d.shows.items())), repr(sorted(d.people.items())), repr(sorted(d.show_authors.items())),
-             repr(sorted(d.author_people.items())), repr(sorted((k, o.name, o.kind) for k, o in orgs.by_key.items())),
-             repr(sorted(orgs.by_alias.items())), repr(sorted(orgs.by_domain.items()))]
+    parts = [
+        repr(sorted(d.shows.items())),
+        repr(sorted(d.people.items())),
+        repr(sorted(d.show_authors.items())),
+        repr(sorted(d.author_people.items())),
+        repr(sorted((k, o.name, o.kind) for k, o in orgs.by_key.items())),
+        repr(sorted(orgs.by_alias.items())),
+        repr(sorted(orgs.by_domain.items())),
+    ]
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()
 
 
@@ -522,8 +565,9 @@ def _resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tup
     return citations, works
 
 
-def _merge(corpus: Corpus, facts: list[PageFacts], directory_people: list[Person],
-           episode_urls: dict[str, list[str]]) -> None:
+def _merge(
+    corpus: Corpus, facts: list[PageFacts], directory_people: list[Person], episode_urls: dict[str, list[str]]
+) -> None:
     names: dict[str, Counter] = defaultdict(Counter)
     works: dict[str, Work] = {}
     for f in facts:
@@ -534,8 +578,11 @@ def _merge(corpus: Corpus, facts: list[PageFacts], directory_people: list[Person
             names[w.key][w.name] += 1
             old = works.get(w.key)
             if old is None or KIND_RANK[w.kind] < KIND_RANK[old.kind]:
-                works[w.key] = replace(w, publisher=w.publisher or (old.publisher if old else ""),
-                                       venue=w.venue or (old.venue if old else ""))
+                works[w.key] = replace(
+                    w,
+                    publisher=w.publisher or (old.publisher if old else ""),
+                    venue=w.venue or (old.venue if old else ""),
+                )
             elif not old.publisher and w.publisher or not old.venue and w.venue:
                 works[w.key] = replace(old, publisher=old.publisher or w.publisher, venue=old.venue or w.venue)
         for o in f.organizations:

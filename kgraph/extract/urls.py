@@ -84,7 +84,9 @@ def canonical_url(url: str) -> str:
     shown = f"[{host}]" if ":" in host else host  # IPv6 literals keep their brackets
     netloc = shown if port in (None, 80, 443) else f"{shown}:{port}"
     path = _clean_path(parts.path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k) or k in KEEP_ALWAYS]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k) or k in KEEP_ALWAYS
+    ]
     special = _special(host, path, dict(query))
     if special:
         return special
@@ -112,7 +114,7 @@ def _special(host: str, path: str, query: dict[str, str]) -> str:
         return f"https://arxiv.org/abs/{ident}"
     doi = doi_from(host, path)
     if doi.startswith("10.48550/arxiv."):  # arXiv's own DOIs name the arXiv paper
-        return f"https://arxiv.org/abs/{doi[len('10.48550/arxiv.'):]}"
+        return f"https://arxiv.org/abs/{doi[len('10.48550/arxiv.') :]}"
     if doi:
         return f"https://doi.org/{quote(doi, safe='/:;()._-<>')}".replace("<", "%3C").replace(">", "%3E")
     if host == "openreview.net" and query.get("id") and path in ("/forum", "/pdf"):
@@ -143,7 +145,7 @@ def arxiv_id(url: str) -> str:
     host, path = host_of(url), urlsplit(url).path
     doi = doi_from(host, path)
     if doi.startswith("10.48550/arxiv."):
-        return doi[len("10.48550/arxiv."):]
+        return doi[len("10.48550/arxiv.") :]
     return arxiv_id_from(host, path)
 
 
