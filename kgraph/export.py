@@ -13,7 +13,8 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import networkx as nx
@@ -98,19 +99,64 @@ def to_networkx(db: ox.Store) -> nx.MultiDiGraph:
     return g
 
 
+_CORE = 150  # nodes laid out by the spring model; the others are placed around their neighbours
+
+
+def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hashable, tuple[float, float]]:
+    """Node -> (x, y) in canvas units: spring layout of the `core` best-connected nodes, others nearby.
+
+    Deterministic for a given graph and seed. Works without scipy at any size: only the core goes
+    through networkx's (dense) spring model, every other node is set on a small spiral around
+    its best-connected placed neighbour, and nodes with no path to the core on an outer ring.
+    """
+    u = nx.Graph(g.to_undirected(as_view=True)) if g.is_directed() or g.is_multigraph() else g
+    n = len(u)
+    if n == 0:
+        return {}
+    degree = dict(u.degree())
+    order = sorted(u, key=lambda v: (-degree[v], str(v)))
+    kernel = u.subgraph(order[:core])
+    if len(kernel) == 1:
+        pos = {order[0]: (0.0, 0.0)}
+    else:
+        pos = {v: (float(p[0]), float(p[1])) for v, p in
+               nx.spring_layout(kernel, seed=seed, k=2.5 / math.sqrt(len(kernel)), iterations=40).items()}
+    spread = 0.12 if n > core else 0.0
+    around: Counter = Counter()
+    rest = [v for v in order if v not in pos]
+    while rest:
+        waiting = []
+        for v in rest:
+            anchors = [w for w in u[v] if w in pos]
+            if not anchors:
+                waiting.append(v)
+                continue
+            a = max(anchors, key=lambda w: (degree[w], str(w)))
+            k = around[a] = around[a] + 1
+            r = spread * math.sqrt(k) / 3 + 0.03
+            pos[v] = (pos[a][0] + r * math.cos(k * 2.39996), pos[a][1] + r * math.sin(k * 2.39996))
+        if len(waiting) == len(rest):  # no path to anything placed: an outer ring
+            for i, v in enumerate(waiting):
+                angle = 2 * math.pi * i / len(waiting)
+                pos[v] = (1.25 * math.cos(angle), 1.25 * math.sin(angle))
+            break
+        rest = waiting
+    scale = 160 + 60 * math.sqrt(n)
+    return {v: (round(x * scale, 1), round(y * scale, 1)) for v, (x, y) in pos.items()}
+
+
 def gephi_attributes(g: nx.MultiDiGraph, seed: int = 7) -> nx.MultiDiGraph:
     """A copy with Gephi's x, y, size and r, g, b node attributes, all plain scalars."""
     out = g.copy()
     if not len(out):
         return out
     simple = nx.Graph(out.to_undirected())
-    iterations = 50 if len(simple) < 2000 else 15
-    pos = nx.spring_layout(simple, seed=seed, iterations=iterations, k=2 / math.sqrt(len(simple)))
+    pos = layout_positions(simple, seed=seed)  # no scipy needed, whatever the size
     degrees = dict(simple.degree())
     for node, data in out.nodes(data=True):
         x, y = pos[node]
-        data["x"] = float(round(x * 1000, 2))
-        data["y"] = float(round(y * 1000, 2))
+        data["x"] = float(x)
+        data["y"] = float(y)
         data["size"] = float(round(4 + 3 * math.sqrt(degrees.get(node, 0)), 2))
         data["r"], data["g"], data["b"] = _color(data.get("type", ""))
         for k, v in list(data.items()):

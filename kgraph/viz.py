@@ -36,14 +36,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 import networkx as nx
 
-from kgraph.export import ENTITY_TYPES, TYPE_COLORS
+from kgraph.export import ENTITY_TYPES, TYPE_COLORS, layout_positions
 
 __all__ = ["NODE_CAP", "MAX_NODES", "FRAME_HOST_JS", "network_payload", "network_html", "shell_html",
            "data_url", "layout_positions", "legend", "tooltip_text", "svg_image", "hex_color"]
 
 NODE_CAP = 250  # default number of nodes drawn: the layout and the browser stay well under a second
 MAX_NODES = 600  # hard limit: the page must fit a data: URL (Chromium caps URLs at 2 MB)
-_CORE = 150  # nodes laid out by the spring model; the others are placed around their neighbours
 _OTHER_COLOR = (120, 120, 120)
 _EXTRA_COLORS = {"Post": (0, 105, 148)}  # the site's own posts (the dashboard tells them from cited blogs)
 _TYPE_ORDER = ["Show", "Episode", "Post", *[t for t in ENTITY_TYPES.values() if t not in ("Show", "Episode")]]
@@ -233,49 +232,6 @@ def _plain(text: str, limit: int) -> str:
     text = _CONTROL.sub("", text)
     text = _HREF.sub(lambda m: m.group(0)[:2] + "\u200b" + m.group(0)[2:], text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hashable, tuple[float, float]]:
-    """Node -> (x, y) in canvas units: spring layout of the `core` best-connected nodes, others nearby.
-
-    Deterministic for a given graph and seed. Works without scipy at any size: only the core goes
-    through networkx's (dense) spring model, every other node is set on a small spiral around
-    its best-connected placed neighbour, and nodes with no path to the core on an outer ring.
-    """
-    u = nx.Graph(g.to_undirected(as_view=True)) if g.is_directed() or g.is_multigraph() else g
-    n = len(u)
-    if n == 0:
-        return {}
-    degree = dict(u.degree())
-    order = sorted(u, key=lambda v: (-degree[v], str(v)))
-    kernel = u.subgraph(order[:core])
-    if len(kernel) == 1:
-        pos = {order[0]: (0.0, 0.0)}
-    else:
-        pos = {v: (float(p[0]), float(p[1])) for v, p in
-               nx.spring_layout(kernel, seed=seed, k=2.5 / math.sqrt(len(kernel)), iterations=40).items()}
-    spread = 0.12 if n > core else 0.0
-    around: Counter = Counter()
-    rest = [v for v in order if v not in pos]
-    while rest:
-        waiting = []
-        for v in rest:
-            anchors = [w for w in u[v] if w in pos]
-            if not anchors:
-                waiting.append(v)
-                continue
-            a = max(anchors, key=lambda w: (degree[w], str(w)))
-            k = around[a] = around[a] + 1
-            r = spread * math.sqrt(k) / 3 + 0.03
-            pos[v] = (pos[a][0] + r * math.cos(k * 2.39996), pos[a][1] + r * math.sin(k * 2.39996))
-        if len(waiting) == len(rest):  # no path to anything placed: an outer ring
-            for i, v in enumerate(waiting):
-                angle = 2 * math.pi * i / len(waiting)
-                pos[v] = (1.25 * math.cos(angle), 1.25 * math.sin(angle))
-            break
-        rest = waiting
-    scale = 160 + 60 * math.sqrt(n)
-    return {v: (round(x * scale, 1), round(y * scale, 1)) for v, (x, y) in pos.items()}
 
 
 @functools.cache

@@ -159,3 +159,15 @@ def test_bundled_queries_answer_on_the_real_corpus(real_kg):
     assert any("StakeOut.AI" in r["title"] for r in shared)
     papers = real_kg.query("papers-per-show")
     assert {r["showName"] for r in papers} >= {"Into AI Safety", "muckrAIkers"}
+
+
+def test_every_export_of_the_real_corpus(real_kg, tmp_path):
+    """At real size (thousands of nodes) too: GraphML needs no scipy, RDF formats parse back."""
+    import networkx as nx
+    from rdflib import Graph
+
+    g = nx.read_graphml(real_kg.export("graphml", tmp_path / "g.graphml"))
+    assert g.number_of_nodes() > 1000
+    assert all(isinstance(d["x"], float) and isinstance(d["r"], int) for _, d in g.nodes(data=True))
+    nt = Graph().parse(real_kg.export("nt", tmp_path / "g.nt"), format="nt")
+    assert len(nt) == len(real_kg.to_rdflib())
