@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data"
@@ -19,3 +22,56 @@ def tiny_site(root: Path, base: str = "https://tiny.example") -> Path:
     (root / "config" / "_default").mkdir(parents=True, exist_ok=True)
     (root / "config" / "_default" / "hugo.yaml").write_text(f"title: Tiny\nbaseURL: {base}\n")
     return root
+
+
+def oxigraph_binary() -> str | None:
+    """The `oxigraph` server binary from PyPI (next to this Python), or on PATH."""
+    import shutil
+    import sys
+
+    here = Path(sys.executable).parent / "oxigraph"
+    return str(here) if here.is_file() else shutil.which("oxigraph")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path):
+    """A real Oxigraph server on a free 127.0.0.1 port, stopped on exit; yields its URL."""
+    import subprocess
+    import time
+    import urllib.request
+
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server binary (pip install oxigraph) is not installed")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                opener.open(url + "/query?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"oxigraph server did not start on {url}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

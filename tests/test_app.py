@@ -323,39 +323,12 @@ def test_a_rebuild_is_picked_up_on_the_next_run(tmp_path, monkeypatch, xss_site)
 
 
 def test_a_sparql_endpoint_store(tmp_path, monkeypatch):
-    import shutil
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from helpers import oxigraph_server
 
-    binary = Path(sys.executable).parent / "oxigraph"
-    binary = str(binary) if binary.is_file() else shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server binary (pip install oxigraph) is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "oxigraph"),
-                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                opener.open(url + "/query?query=ASK%7B%7D", timeout=2).read()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "oxigraph did not start"
-                time.sleep(0.1)
+    with oxigraph_server(tmp_path / "oxigraph") as url:
         KnowledgeGraph.build([SAMPLE], store=url)
         at = run_app(url, monkeypatch)
         assert int({m.label: m.value for m in at.metric}["Episode"]) > 0
         assert payload(view(at, "Network"))["nodes"]
         for name in ("Entity", "Episode", "SPARQL", "Downloads"):
             view(at, name)
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -1,29 +1,16 @@
 """Server mode: --store URL against a real Oxigraph server (the `oxigraph` binary from PyPI)."""
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLE
+from helpers import SAMPLE, free_port, oxigraph_binary, oxigraph_server
 
 from kgraph import KnowledgeGraph, StoreError
 from kgraph.cli import cli
 from kgraph.errors import QueryRefused
 
-
-def _oxigraph_binary() -> str | None:
-    here = Path(sys.executable).parent / "oxigraph"
-    return str(here) if here.is_file() else shutil.which("oxigraph")
-
-
-BINARY = _oxigraph_binary()
+BINARY = oxigraph_binary()
 pytestmark = pytest.mark.skipif(BINARY is None,
                                 reason="the oxigraph server binary (pip install oxigraph) is not installed")
 
@@ -31,38 +18,10 @@ EPISODE_TITLES = "SELECT ?t WHERE { ?e a schema:PodcastEpisode ; schema:name ?t 
 EPISODE_COUNT = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a schema:PodcastEpisode }"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([BINARY, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                             "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                opener.open(url + "/query?query=ASK%7B%7D", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"oxigraph server did not start on {url}")
-                time.sleep(0.1)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +93,7 @@ def test_syntax_errors_are_one_line(built):
 
 
 def test_unreachable_server_is_a_one_line_error():
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = run("query", EPISODE_COUNT, "--store", url)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
