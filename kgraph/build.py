@@ -29,9 +29,9 @@ Progress = Callable[[int, str], None]
 def sample_site() -> Path:
     """The bundled sample site (data/ beside the package)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data", here / "sample"):
-        if candidate.is_dir():
-            return candidate
+    candidate = here.parent / "data"
+    if candidate.is_dir():
+        return candidate
     raise InputError("the bundled sample site (data/) is not installed; give a SOURCE")
 
 

@@ -30,6 +30,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kgraph.errors import StoreError
+from kgraph.rdf import nquads
 
 __all__ = ["Store", "write_store", "to_ox", "from_ox", "build_lock", "STORE_VERSION"]
 
@@ -164,8 +165,8 @@ def _load_nquads(folder: Path, quads: Iterable[tuple[str, str, str, str]]) -> in
     dump = folder / "load.nq"
     count = 0
     with open(dump, "w", encoding="utf-8") as fh:
-        for s, p, o, g in quads:
-            fh.write(f"{s} {p} {o} {g} .\n")
+        for line in nquads(quads):
+            fh.write(line)
             count += 1
     db = ox.Store(str(folder / _DB))
     db.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
