@@ -81,3 +81,58 @@ def test_names_are_normalised_once():
 
 def test_strip_markup():
     assert strip_markup('<a href="x">A &amp; B</a> **bold** [c](http://d)') == "A & B bold c"
+
+
+def _org_links(body: str):
+    from kgraph.extract.classify import classify
+    from kgraph.extract.orgs import load_org_table
+
+    table = load_org_table()
+    return [(link, *classify(link, link.url, table)) for link in find_links(body)]
+
+
+def test_a_line_naming_the_sites_owner_mentions_it():
+    body = (
+        "- [Pause AI](https://pauseai.info)\n"
+        "- Investors valued the start-up highly <a href='https://www.bloomberg.com/news/articles/x'>(Bloomberg)</a>\n"
+        '- Time "Glossary" [page](https://time.com/collections/glossary/123/term) - A term\n'
+        "- [blog](https://www.bloomberg.com/opinion/y) - Someone's column\n"
+        "- Gary Marcus [substack](https://garymarcus.substack.com/p/z) - A post\n"
+    )
+    named = {
+        link.url: (publisher.name if publisher else None, is_named)
+        for link, _, publisher, is_named, _ in _org_links(body)
+    }
+    assert named["https://pauseai.info"] == ("PauseAI", True)  # the anchor is the owner's name, spaces aside
+    assert named["https://www.bloomberg.com/news/articles/x"] == ("Bloomberg", True)
+    assert named["https://time.com/collections/glossary/123/term"] == ("Time", True)  # the line begins with it
+    assert named["https://www.bloomberg.com/opinion/y"] == ("Bloomberg", False)  # only the URL says Bloomberg
+    assert named["https://garymarcus.substack.com/p/z"][1] is False  # 'substack' here is a kind word
+
+
+def test_a_publisher_named_before_the_link_keeps_its_own_name():
+    body = "- Georgetown Climate Center [article](https://commonhome.georgetown.edu/topics/x) - A history\n"
+    ((_, _, publisher, is_named, said),) = _org_links(body)
+    # the domain's owner stays the publisher, but the page's words name the Center, not the University
+    assert (publisher.name, is_named, said) == ("Georgetown University", False, "Georgetown Climate Center")
+
+
+def test_publisher_with_an_aside_and_a_policy_brief():
+    body = (
+        "- OpenLabX (a nonprofit research lab) [study page](https://openlabx.org/studies/one) - A cash study\n"
+        "- American Action Forum [policy brief](https://www.americanactionforum.org/insight/x) - Understanding X\n"
+    )
+    assert [said for *_, said in _org_links(body)] == ["OpenLabX", "American Action Forum"]
+
+
+def test_possessive_owner_is_split_from_the_institution():
+    from kgraph.extract.orgs import load_org_table, orgs_in_text
+
+    table = load_org_table()
+    text = "A clear definition comes from Georgetown’s Center for Security and Emerging Technology (CSET)."
+    assert [o.name for o in orgs_in_text(text, table)] == ["Center for Security and Emerging Technology"]
+    assert [o.name for o in orgs_in_text("Ann Lee's Center for Applied Widgets said so.", table)] == [
+        "Center for Applied Widgets"
+    ]
+    # a bare unit without its owner would mean nothing: the phrase stays whole
+    assert [o.name for o in orgs_in_text("She studied at Stanford's Law School.", table)] == ["Stanford's Law School"]

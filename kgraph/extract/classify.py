@@ -17,7 +17,7 @@ from kgraph.extract.orgs import OrgTable
 from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of
 from kgraph.model import Link, Organization, Work
 
-__all__ = ["classify", "KINDS", "is_generic_anchor"]
+__all__ = ["classify", "KINDS", "is_generic_anchor", "names_on_line"]
 
 KINDS = ("paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page", "episode")
 
@@ -206,6 +206,9 @@ KIND_WORDS = {
     "page": "page",
     "webpage": "page",
     "report": "page",
+    "brief": "page",
+    "policy brief": "page",
+    "issue brief": "page",
     "press release": "page",
     "announcement": "page",
     "statement": "page",
@@ -395,6 +398,7 @@ def publisher_name(link: Link, kind: str) -> str:
             return ""
         lead = m.group(1)
     lead = re.split(r"\s+[-–—]\s+", lead)[-1]  # '"Won't Happen" - Time [article]'
+    lead = _ASIDE.sub("", lead)  # 'OpenResearch (nonprofit research lab) [study page]'
     lead = re.sub(r"['’]s$", "", lead.strip().rstrip(":,-–— ")).strip()
     tokens = lead.split()
     if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
@@ -405,6 +409,7 @@ def publisher_name(link: Link, kind: str) -> str:
     return lead
 
 
+_ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
 _LEAD_KIND = re.compile(
     r"^(.+?)\s+(?:news\s+)?(?:article|report|blog\s?post|post|video|paper|preprint|op-ed|"
     r"press release|interview|podcast|newsletter|thread|statement)\s*[-–—:]?$",
@@ -413,6 +418,30 @@ _LEAD_KIND = re.compile(
 _PUBLISHER = re.compile(
     r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$"
 )
+
+
+def _words(text: str) -> str:
+    """'Survival & Flourishing' -> 'survival and flourishing': lower-case words, one space apart."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("&", " and ")))
+
+
+def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
+    """Does the line name the linked site's owner, given its names and aliases in lower case?
+
+    The anchor is the name ('[Pause AI](pauseai.info)', spaces aside), or the words before or
+    after the link begin with it, capitalised as a name ('Time "AI Dictionary" [page](…)').
+    """
+    anchor = "" if is_generic_anchor(link.text) else _words(link.text.strip("()[] "))
+    parts = [p for p in (link.lead.strip(), re.sub(r"^\s*[-–—:|]\s*", "", link.tail)) if p[:1].isupper()]
+    for name in names:
+        words = _words(name)
+        if len(words) < 3:
+            continue
+        if anchor.replace(" ", "") == words.replace(" ", ""):
+            return True
+        if any((_words(p) + " ").startswith(words + " ") for p in parts):
+            return True
+    return False
 
 
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
@@ -449,6 +478,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
         key = canon
     said = publisher_name(link, kind)
     named = orgs.find_name(said) if said else None
+    if not said and owner is not None and names_on_line(link, orgs.names_of(owner.key)):
+        named = owner  # '[Pause AI](https://pauseai.info)', '(Bloomberg)', 'Time "AI Dictionary" [page](time.com/…)'
     publisher = named or (owner if owner is not None and owner.kind != "company" else None)
     work = Work(
         key=key,

@@ -29,6 +29,7 @@ class OrgTable:
     text_pattern: re.Pattern | None = None
     _text_names: dict[str, str] = field(default_factory=dict)
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
+    _names: dict[str, tuple[str, ...]] | None = None
 
     def add(
         self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (), match_text: bool = True
@@ -44,6 +45,7 @@ class OrgTable:
             self.by_domain[d.lower()] = key
         self.text_pattern = None
         self._prefixes = None
+        self._names = None
 
     def find_name(self, text: str) -> Organization | None:
         """The organization a name or alias refers to ('NY Times', "Anthropic's"), or None."""
@@ -51,6 +53,15 @@ class OrgTable:
         t = re.sub(r"^the\s+", "", t) if t not in self.by_alias else t
         key = self.by_alias.get(t) or self.by_alias.get("the " + t)
         return self.by_key[key] if key else None
+
+    def names_of(self, key: str) -> tuple[str, ...]:
+        """Every lower-case name and alias of one organization ('pauseai', 'pauseai us', ...)."""
+        if self._names is None:
+            names: dict[str, list[str]] = {}
+            for alias, k in self.by_alias.items():
+                names.setdefault(k, []).append(alias)
+            self._names = {k: tuple(v) for k, v in names.items()}
+        return self._names.get(key, ())
 
     def find_url(self, host: str, path: str = "") -> Organization | None:
         """The organization that owns a host (longest matching domain suffix, path-aware)."""
@@ -147,6 +158,24 @@ def orgs_in_text(text: str, table: OrgTable | None = None) -> list[Organization]
         name = re.sub(r"[,\s]+(?:and|&)$", "", name).strip(" ,")
         if len(name.split()) < 2 or len(name) > 90:
             continue
+        name = _after_possessive(name, table)
         org = (table.find_name(name) if table else None) or Organization(name=name, key=slug(name))
         found.setdefault(org.key, org)
     return list(found.values())
+
+
+_POSSESSIVE = re.compile(r"^(?:[A-Z][\w.&\-]*\s+){0,3}[A-Z][\w.&\-]*['’]s\s+")
+_SELF_CONTAINED = re.compile(rf"^(?:{_HEADS})\s+(?:of|for|on)\s")
+
+
+def _after_possessive(name: str, table: OrgTable | None) -> str:
+    """ "Georgetown's Center for Security and Emerging Technology" is the Center, owned by
+    Georgetown (which the table pass finds on its own): drop the owner when what follows is a
+    known name or a whole name by itself ('Center for ...'), not a bare 'Law School'."""
+    m = _POSSESSIVE.match(name)
+    if not m:
+        return name
+    rest = name[m.end() :]
+    if len(rest.split()) >= 2 and ((table and table.find_name(rest)) or _SELF_CONTAINED.match(rest)):
+        return rest
+    return name
