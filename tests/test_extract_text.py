@@ -136,3 +136,24 @@ def test_possessive_owner_is_split_from_the_institution():
     ]
     # a bare unit without its owner would mean nothing: the phrase stays whole
     assert [o.name for o in orgs_in_text("She studied at Stanford's Law School.", table)] == ["Stanford's Law School"]
+
+
+def test_datasets_a_page_introduces_in_prose():
+    from kgraph.extract.datasets import named_datasets
+
+    def names(text):
+        return [d.name for d in named_datasets(text)]
+
+    assert names("Starting from MMLU, we construct and release Hold-Questions, on which ten models score lower.") == [
+        "MMLU",
+        "Hold-Questions",
+    ]
+    assert names("Scores drop on the newly curated Fresh-Trivia.") == ["Fresh-Trivia"]
+    assert names("We introduce WidgetSet, a new benchmark of tool use.") == ["WidgetSet"]
+    assert names("SafeChat is a dataset of 5,000 dialogues.") == ["SafeChat"]
+    assert names("Our probe data (ToyProbes, a small synthetic dataset) is public.") == ["ToyProbes"]
+    # introducing a method or a model is not introducing data; neither is a name near the word
+    assert names("We introduce Constitutional AI, a method for training harmless assistants.") == []
+    assert names("OpenAI, a company whose dataset is private, declined.") == []
+    assert names("GPT-4, a model trained on a large dataset, was tested.") == []
+    assert names("We construct LoRA adapters for each task.") == []

@@ -17,7 +17,7 @@ FLOORS = {
     "papers": 0.98,
     "guests": 0.97,
     "hosts": 0.97,
-    "datasets": 0.93,
+    "datasets": 0.95,
     "organizations": 0.90,
     "chapters": 1.0,
     "titles": 1.0,

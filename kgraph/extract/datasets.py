@@ -2,8 +2,9 @@
 
 Two sources, both conservative: a curated table of well-known datasets (kgraph/data/
 datasets.csv: name, aliases, url, match_text) and names written the way benchmarks are named
-(a capitalised word ending in Bench, QA, Eval, Arena or DBs), or a capitalised name right
-before the word "dataset" or "benchmark".
+(a capitalised word ending in Bench, QA, Eval, Arena or DBs), a capitalised name right
+before the word "dataset" or "benchmark", and a distinctive name a page introduces as data: "we
+construct X", "X, a new benchmark of ...", "X is a dataset of ...".
 """
 
 from __future__ import annotations
@@ -27,6 +28,24 @@ _SHAPED = re.compile(
 _NAME = r"((?:[A-Z][\w+\-]*)(?:\s[A-Z][\w+\-]*){0,2})"
 _BEFORE_WORD = re.compile(r"(?<![\w-])" + _NAME + r"\s+(?:dataset|benchmark|corpus)\b")
 _AFTER_WORD = re.compile(r"\b(?:dataset|benchmark|corpus)(?:,)?\s+(?:called\s+|named\s+)?" + _NAME + r"(?![\w-])")
+# How papers introduce a dataset of their own: "we construct and release Retro-Misconceptions",
+# "the newly constructed Retro-TruthfulQA", "WidgetQA, a new benchmark of ...", "X is a dataset of ...".
+# Verbs that only make data ("construct", "curate"); "introduce" or "release" name models and
+# methods as often, so those need the appositive that says what the thing is.
+_DATA_VERBS = r"(?:construct|curat|compil|assembl|crowdsourc|collect)(?:e|es|ed|s)?"
+_INTRODUCED = re.compile(
+    r"\b(?:[Ww]e|authors?|[Tt]hey|newly)\s+(?:also\s+|then\s+|first\s+)?"
+    + _DATA_VERBS
+    + r"(?:\s+and\s+(?:release|publish|open-source)[ds]?)?\s+"
+    + _NAME
+    + r"(?=\s*[,.;:()]|\s+(?:which|that|to|for|from|with|as|on|in|by|and|is|was)\b)"
+)
+_FUNCTION_WORDS = r"of|for|with|on|in|by|from|to|that|which|whose|who|its|their|and|or|but|trained|used"
+_FILLER = rf"(?:(?!(?:{_FUNCTION_WORDS})\b)[a-z][a-z0-9\-]*\s+)"
+_APPOSITIVE = re.compile(
+    r"(?<![\w-])" + _NAME + r"(?:,|\s+\(|\s+(?:is|was))\s+(?:a|an)\s+" + _FILLER + r"{0,3}"
+    r"(?:dataset|data\s+set|benchmark|corpus|test\s+set|evaluation\s+suite)\b"
+)
 _NOT_NAMES = {"The", "This", "That", "Our", "A", "An", "New", "Public", "Open", "Each", "Every", "Any", "LLM", "AI"}
 
 
@@ -87,7 +106,7 @@ def named_datasets(text: str) -> list[NamedDataset]:
             ds = by_alias[m.group(1)]
             found.setdefault(ds.key, ds)
             spans.append(m.span())
-    for regex in (_SHAPED, _BEFORE_WORD, _AFTER_WORD):
+    for regex in (_SHAPED, _BEFORE_WORD, _AFTER_WORD, _INTRODUCED, _APPOSITIVE):
         for m in regex.finditer(text):
             name = m.group(1).strip()
             if name.split()[0] in _NOT_NAMES or any(s <= m.start(1) < e for s, e in spans):
