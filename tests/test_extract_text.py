@@ -157,3 +157,12 @@ def test_datasets_a_page_introduces_in_prose():
     assert names("OpenAI, a company whose dataset is private, declined.") == []
     assert names("GPT-4, a model trained on a large dataset, was tested.") == []
     assert names("We construct LoRA adapters for each task.") == []
+
+
+def test_a_journals_home_page_is_not_a_paper():
+    from kgraph.extract.classify import kind_from_url
+
+    assert kind_from_url("https://science.org") == ""  # '[Science](https://www.science.org)' names the journal
+    assert kind_from_url("https://nature.com/") == ""
+    assert kind_from_url("https://science.org/doi/10.1126/science.ade9097") == "paper"
+    assert kind_from_url("https://nature.com/articles/s41586-020-1234-5") == "paper"

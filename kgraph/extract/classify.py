@@ -320,7 +320,7 @@ def kind_from_url(url: str) -> str:
         return "wikipedia"
     if _matches(host, path, VIDEO_HOSTS):
         return "video"
-    if (
+    if path.strip("/") and (
         _matches(host, path, PAPER_HOSTS)
         or host.startswith("journals.")
         or re.search(r"/research/publications/[^/]+", path)
