@@ -120,9 +120,9 @@ def test_a_publisher_named_before_the_link_keeps_its_own_name():
 def test_publisher_with_an_aside_and_a_policy_brief():
     body = (
         "- OpenLabX (a nonprofit research lab) [study page](https://openlabx.org/studies/one) - A cash study\n"
-        "- American Action Forum [policy brief](https://www.americanactionforum.org/insight/x) - Understanding X\n"
+        "- Midtown Policy Forum [policy brief](https://www.midtownpolicy.org/insight/x) - Understanding X\n"
     )
-    assert [said for *_, said in _org_links(body)] == ["OpenLabX", "American Action Forum"]
+    assert [said for *_, said in _org_links(body)] == ["OpenLabX", "Midtown Policy Forum"]
 
 
 def test_possessive_owner_is_split_from_the_institution():
