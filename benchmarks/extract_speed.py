@@ -1,0 +1,65 @@
+"""Reading and extraction speed on one site, single process: pages/s and ms per page.
+
+    python benchmarks/extract_speed.py [SITE] [--repeat 3] [--profile 30]
+
+SITE defaults to the bundled sample (data/); a synthetic one comes from
+`python benchmarks/synth.py 1000 /tmp/kgraph-scale/site-1000`. Prints the median of --repeat
+runs for reading every page (front matter and body) and for extracting the corpus from them
+on one process, so that the two halves of a build can be measured apart from the store and
+from the machine's core count. --profile N prints the N functions with the most own time
+during one more extraction run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import time
+from pathlib import Path
+
+from kgraph.extract.orgs import load_org_table
+from kgraph.extract.site import extract
+from kgraph.ingest.hugo import open_site, read_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    """(median seconds over repeat runs, the last result)."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("site", nargs="?", default=str(ROOT / "data"), help="Hugo site root (default: the sample)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is printed")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="print the N hottest functions")
+    args = ap.parse_args()
+
+    site = open_site(args.site)
+    read_s, pages = timed(lambda: list(read_pages(site)), args.repeat)
+    orgs = load_org_table([])
+    extract_s, corpus = timed(lambda: extract(pages, orgs, workers=1), args.repeat)
+    extracted = len(corpus.facts)
+    print(f"site        {args.site}")
+    print(f"read        {len(pages)} pages in {read_s:.2f} s: {len(pages) / read_s:,.0f} pages/s")
+    print(
+        f"extract     {extracted} episodes and posts in {extract_s:.2f} s: "
+        f"{1000 * extract_s / max(extracted, 1):.2f} ms/page (one process)"
+    )
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(extract, pages, orgs, workers=1)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
