@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kgraph.model import Link
 
@@ -34,7 +35,6 @@ _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BR = re.compile(r"<br\s*/?>", re.I)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
-_SPACES = re.compile(r"\s+")
 # A paragraph that introduces the reference list on pages without a "Links" heading.
 _LIST_INTRO = re.compile(r"\b(links?|references?|resources|sources|further reading)\b", re.I)
 
@@ -47,19 +47,32 @@ class _Item:
 
 def strip_markup(text: str) -> str:
     """Plain text of a markdown/HTML fragment: links become their text, tags and entities go."""
+    if len(text) <= _CACHED_LENGTH:
+        return _strip_short(text)
+    return _strip(text)
+
+
+_CACHED_LENGTH = 400  # lines and fragments repeat (a list item is also its line's context); bodies do not
+
+
+@lru_cache(maxsize=8192)
+def _strip_short(text: str) -> str:
+    return _strip(text)
+
+
+def _strip(text: str) -> str:
+    # Each step only where its markup can be: most fragments are plain words.
     if "{{" in text:
         text = _SHORTCODE.sub(" ", text)
     if "](" in text:
-        text = _MD_LINK.sub(_first_group, text)
+        text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
         text = _TAG.sub("", _BR.sub(" ", text))
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", _EMPHASIS.sub("", text)).strip()
-
-
-def _first_group(m: re.Match) -> str:
-    return m.group(1)
+    if "*" in text or "__" in text or "`" in text:
+        text = _EMPHASIS.sub("", text)
+    return " ".join(text.split())  # str.split() and re's \s agree on every Unicode space
 
 
 def _blank_comments(body: str) -> str:
@@ -95,53 +108,86 @@ def find_links(body: str, first_line: int = 1) -> list[Link]:
     section = ""
     stack: list[_Item] = []
     for i, line in enumerate(clean.split("\n")):
-        m = _MD_HEADING.match(line)
+        if not line or line.isspace():
+            continue  # no heading, no link, and it neither opens nor closes a list
+        m = _MD_HEADING.match(line) if "#" in line else None
         if m:
             section, stack = strip_markup(m.group(2)), []
             continue
-        hm = _HTML_HEADING.search(line)
+        hm = _HTML_HEADING.search(line) if "<h" in line or "<H" in line else None
         if hm:
             section = strip_markup(hm.group(2))
         bullet = _BULLET.match(line)
         parent = ""
+        text = line
         if bullet:
             indent = len(bullet.group(1).expandtabs(4))
             while stack and stack[-1].indent >= indent:
                 stack.pop()
             parent = stack[-1].text if stack else ""
-            stack.append(_Item(indent, strip_markup(line[bullet.end() :])))
-        elif line.strip() and not line.startswith((" ", "\t")):
+            text = line[bullet.end() :]
+            stack.append(_Item(indent, strip_markup(text)))
+        elif not line.startswith((" ", "\t")):
             stack = []
-            if _LIST_INTRO.search(line) and not _HTML_LINK.search(line) and not _MD_LINK.search(line):
+            if _may_hold(line, _INTRO_WORDS) and _LIST_INTRO.search(line) and not _has_link_markup(line):
                 section = "Links"
-        links.extend(_links_on_line(line, first_line + i, section, parent))
+        links.extend(_links_on_line(text, first_line + i, section, parent))
     return links
 
 
-def _links_on_line(line: str, lineno: int, section: str, parent: str) -> list[Link]:
-    text = _BULLET.sub("", line, count=1)
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """False only when no case-insensitive regex for one of these lower-case ASCII words can match.
+
+    A cheap test before a regex with re.I: lower case, plus the three non-ASCII letters that
+    re.I also matches to ASCII ones (dotted and dotless i, long s; the Kelvin sign lowers to k).
+    """
+    folded = text.lower()
+    if not folded.isascii():
+        folded = folded.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")
+    return any(w in folded for w in words)
+
+
+_INTRO_WORDS = ("link", "reference", "resources", "sources", "further reading")
+
+
+def _has_link_markup(line: str) -> bool:
+    return bool(("<a" in line or "<A" in line) and _HTML_LINK.search(line) or "](" in line and _MD_LINK.search(line))
+
+
+def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Link]:
+    """The links on one line (its list bullet already removed). Each regex runs only when the
+    line holds the literal text it needs ('](', '<a', '://', '10.'): most lines hold none."""
     spans: list[tuple[int, int, str, str]] = []
-    for m in _MD_LINK.finditer(text):
-        spans.append((m.start(), m.end(), m.group(2), strip_markup(m.group(1))))
-    for m in _HTML_LINK.finditer(text):
-        href = html.unescape(m.group(1).strip("\"'"))
-        spans.append((m.start(), m.end(), href, strip_markup(m.group(2))))
-    for m in _AUTOLINK.finditer(text):
-        spans.append((m.start(), m.end(), m.group(1), m.group(1)))
-    taken = [(s, e) for s, e, _, _ in spans]
-    for m in _BARE.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken) and not _inside_tag(text, m.start()):
+    if "](" in text:
+        for m in _MD_LINK.finditer(text):
+            spans.append((m.start(), m.end(), m.group(2), strip_markup(m.group(1))))
+    if "<a" in text or "<A" in text:
+        for m in _HTML_LINK.finditer(text):
+            href = html.unescape(m.group(1).strip("\"'"))
+            spans.append((m.start(), m.end(), href, strip_markup(m.group(2))))
+    if "<http" in text:
+        for m in _AUTOLINK.finditer(text):
             spans.append((m.start(), m.end(), m.group(1), m.group(1)))
-    for pattern, template in _TEXT_REFS:
+    if "://" in text:
+        taken = [(s, e) for s, e, _, _ in spans]
+        for m in _BARE.finditer(text):
+            if not any(s <= m.start() < e for s, e in taken) and not _inside_tag(text, m.start()):
+                spans.append((m.start(), m.end(), m.group(1), m.group(1)))
+    for needs, pattern, template in _TEXT_REFS:
+        if not _may_hold(text, needs):
+            continue
         for m in pattern.finditer(text):
             taken = [(s, e) for s, e, _, _ in spans]
             if not any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
                 spans.append((m.start(), m.end(), template.format(m.group(1)), ""))
+    if not spans:
+        return []
     spans.sort()
     context = strip_markup(text)
+    shortcodes = "{{" in text
     out = []
     for start, end, url, anchor in spans:
-        if _SHORTCODE.search(text[max(0, start - 40) : end + 5]):
+        if shortcodes and _SHORTCODE.search(text[max(0, start - 40) : end + 5]):
             continue
         lead = strip_markup(text[:start])
         tail = strip_markup(text[end:])
@@ -161,12 +207,14 @@ def _links_on_line(line: str, lineno: int, section: str, parent: str) -> list[Li
 
 
 # Identifiers written as text in reference lists ("doi: 10.1126/…", "arXiv:2206.07682").
+# Each with the lower-case text one of its matches must hold.
 _TEXT_REFS = (
     (
+        ("10.",),
         re.compile(r"(?<![\w/.])(?:doi:\s*|DOI:?\s+)?(10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]])", re.I),
         "https://doi.org/{}",
     ),
-    (re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I), "https://arxiv.org/abs/{}"),
+    (("arxiv:",), re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I), "https://arxiv.org/abs/{}"),
 )
 
 
