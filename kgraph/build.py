@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kgraph import __version__
+from kgraph.cache import CACHE_FILE, Cache, entity_id
 from kgraph.errors import InputError
 from kgraph.extract.orgs import load_org_table
-from kgraph.extract.site import extract
-from kgraph.extract.urls import canonical_url
-from kgraph.ingest.hugo import open_site, read_pages
-from kgraph.model import Corpus, Page, Skipped
-from kgraph.namespaces import GRAPH_ENTITIES
-from kgraph.rdf import corpus_quads, entity_quads, page_graph, page_quads
+from kgraph.extract.site import PageFacts, extract, page_key, resolve_site_links, site_links, urls_of
+from kgraph.ingest.hugo import markdown_files, open_site, publish_status, read_file
+from kgraph.model import Corpus, Page, Site, Skipped, Work
+from kgraph.rdf import corpus_triples
+from kgraph.remote import build_remote, is_remote
 from kgraph.store import write_store
 
-__all__ = ["build_store", "sample_site", "summarize"]
+__all__ = ["build_store", "build_corpus", "sample_site", "summarize", "scan", "open_sites"]
 
 Progress = Callable[[int, str], None]
 
@@ -35,26 +35,52 @@ def sample_site() -> Path:
     raise InputError("the bundled sample site (data/) is not installed; give a SOURCE")
 
 
+@dataclass
+class FileRead:
+    """One markdown file of a source, as this build met it."""
+
+    source: int  # index in the build's sources
+    rel: str
+    signature: tuple[int, int]  # (mtime_ns, size); (0, -1) when it cannot be stat'ed
+    result: Page | Skipped
+
+
+def open_sites(sources: list[str | Path]) -> list[Site]:
+    """Each source as a site (the bundled sample when there is none); an InputError names a bad one."""
+    return [open_site(s) for s in sources] if sources else [open_site(sample_site())]
+
+
+def signature(path: Path) -> tuple[int, int]:
+    """What tells a file changed without reading it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def scan(sites: list[Site], progress: Progress | None = None) -> Iterator[FileRead]:
+    """Read every markdown file of every site, in order."""
+    n = 0
+    for i, site in enumerate(sites):
+        for path in markdown_files(site.content):
+            n += 1
+            rel = path.relative_to(site.content).as_posix()
+            page = read_file(site, path, rel)
+            if progress:
+                progress(n, page.rel if isinstance(page, Page) else page.path)
+            yield FileRead(i, rel, signature(path), page)
+
+
 def build_corpus(
     sources: list[str | Path],
     orgs: list[str | Path] = (),
     progress: Progress | None = None,
-    cache: dict | None = None,
     workers: int = 1,
 ) -> Corpus:
     """Read and extract every source; a source that is not a site is an InputError naming it."""
-    sites = [open_site(s) for s in sources] if sources else [open_site(sample_site())]
-
-    def pages() -> Iterator[Page | Skipped]:
-        n = 0
-        for site in sites:
-            for page in read_pages(site):
-                n += 1
-                if progress:
-                    progress(n, page.rel if isinstance(page, Page) else page.path)
-                yield page
-
-    return extract(pages(), load_org_table(list(orgs)), cache=cache, workers=workers)
+    sites = open_sites(sources)
+    return extract((f.result for f in scan(sites, progress)), load_org_table(list(orgs)), workers=workers)
 
 
 def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
@@ -91,53 +117,82 @@ def build_store(
     """Build the graph from sources into store; returns the summary.
 
     With incremental (the default) and a store built earlier from the same sources, only pages
-    whose text changed are extracted again and only their named graphs (and the shared
-    entities graph) are rewritten; the result is the same graph a full build gives.
+    whose files changed are read and extracted again, and only their triples and those of the
+    entities they touch are rewritten (kgraph.incremental); the result is the graph a full
+    build gives.
     """
-    from kgraph.remote import build_remote, is_remote
+    from kgraph.incremental import update
 
     if is_remote(store):  # server mode: always a full replace of the remote dataset
         return build_remote(sources, store, orgs=orgs, progress=progress, strict=strict)
     start = time.perf_counter()
-    source_ids = [str(Path(s).resolve()) for s in sources] or ["<sample>"]
-    identity = {"kgraph": __version__, "sources": source_ids, "orgs": _files_digest(orgs)}
-    previous = _load_cache(Path(store), identity) if incremental else None
-    corpus = build_corpus(
-        sources, orgs, progress, cache=previous["facts"] if previous else None, workers=workers or (os.cpu_count() or 1)
-    )
-    if strict:
-        problems = [f"{s.path}: {s.reason}" for s in corpus.skipped if s.warning] + corpus.warnings
-        if problems:
-            raise InputError("strict build failed:\n  " + "\n  ".join(problems))
-    cache = pickle.dumps(
-        {**identity, "facts": corpus.facts, "episode_urls": _episode_urls(corpus)}, protocol=pickle.HIGHEST_PROTOCOL
-    )
-    meta = {**identity, "summary": None}
-    plan = _incremental_plan(corpus, previous) if previous else None
-    if plan is None:
-        quads = list(dict.fromkeys(corpus_quads(corpus)))
-        summary = summarize(corpus, len(quads), 0)
-        meta = write_store(store, quads, {**meta, "summary": summary}, files={CACHE: cache})
-    else:
-        pages, drop = plan
-        cites: dict[str, list] = {}
-        for c in corpus.citations:
-            if c.page in pages:
-                cites.setdefault(c.page, []).append(c)
-        quads = list(entity_quads(corpus))
-        for key in sorted(pages):
-            quads.extend(page_quads(corpus.episodes[key], cites.get(key, [])))
+    sites = open_sites(sources)
+    table = load_org_table(list(orgs))
+    identity = {
+        "kgraph": __version__,
+        "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
+        "orgs": _files_digest(orgs),
+    }
+    summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
+    if summary is None:
+        files = list(scan(sites, progress))
+        corpus = extract((f.result for f in files), table, workers=workers or (os.cpu_count() or 1))
+        check_strict(corpus.skipped, corpus.warnings, strict)
         summary = summarize(corpus, 0, 0)
         meta = write_store(
-            store, quads, {**meta, "summary": summary}, incremental=True, drop_graphs=drop, files={CACHE: cache}
+            store,
+            corpus_triples(corpus),
+            {**identity, "summary": summary},
+            extra=lambda folder: write_cache(folder / CACHE_FILE, corpus, files, sites, identity),
         )
-        summary["incremental"] = {"pages_extracted": len(corpus.changed), "graphs_rewritten": len(drop)}
-    summary["triples"] = meta["quads"]
+        summary["triples"] = meta["quads"]
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 
 
-CACHE = "facts.pickle"
+def check_strict(skipped: list[Skipped], warnings: list[str], strict: bool) -> None:
+    """With --strict, a page skipped with a warning or any warning fails the build."""
+    problems = [f"{s.path}: {s.reason}" for s in skipped if s.warning] + warnings
+    if strict and problems:
+        raise InputError("strict build failed:\n  " + "\n  ".join(problems))
+
+
+def write_cache(path: Path, corpus: Corpus, files: list[FileRead], sites: list[Site], identity: dict) -> None:
+    """Everything an incremental build starts from (kgraph.cache)."""
+    cache = Cache(path, create=True)
+    cache.put("identity", identity)
+    cache.put("sites", corpus.sites)
+    cache.put_files(
+        (f.source, f.rel, *f.signature, f.result.kind if isinstance(f.result, Page) else "", skipped_of(f.result))
+        for f in files
+    )
+    source_of = {page_key(sites[f.source].base_url, f.rel): f.source for f in files}
+    records = sorted(corpus.pages.values(), key=lambda r: r.order)
+    urls = urls_of(records)
+    for base, people in corpus.directory_people.items():
+        cache.put_versions("dir:" + base, "\x00" + base, {entity_id(p): [p] for p in people})
+    for r in records:
+        citations, site_works = resolve_site_links(r.facts, urls)
+        cache.put_page(source_of[r.key], r, len(citations), page_versions(r.facts, site_works), site_links(r.facts))
+    entities = [*corpus.shows.values(), *corpus.people.values(), *corpus.organizations.values(), *corpus.works.values()]
+    cache.put_merged({entity_id(e): e for e in entities})
+    cache.commit()
+
+
+def skipped_of(result: Page | Skipped) -> Skipped | None:
+    """Why a file is not in the graph: unreadable, or read and not published (None: it is)."""
+    if isinstance(result, Skipped):
+        return result
+    reason = publish_status(result)
+    return Skipped(result.rel, reason) if reason else None
+
+
+def page_versions(facts: PageFacts, site_works: list[Work]) -> dict[str, list]:
+    """A page's view of each entity it names (the merge input), by entity id, in page order."""
+    versions: dict[str, list] = {}
+    for record in [*facts.works, *site_works, *facts.organizations, *facts.people]:
+        versions.setdefault(entity_id(record), []).append(record)
+    return versions
 
 
 def _files_digest(paths: list[str | Path]) -> str:
@@ -148,43 +203,3 @@ def _files_digest(paths: list[str | Path]) -> str:
         except OSError:
             h.update(str(p).encode())
     return h.hexdigest()
-
-
-def _load_cache(store: Path, identity: dict) -> dict | None:
-    """The previous build's cache, when that build used the same sources, tables and version."""
-    path = store / CACHE
-    if not path.is_file() or not (store / "meta.json").is_file():
-        return None
-    st = path.stat()
-    if st.st_uid != os.getuid() or st.st_mode & 0o022:
-        return None  # only a cache this user wrote and nobody else can change is unpickled
-    try:
-        data = pickle.loads(path.read_bytes())  # our own file, written by the build below
-    except Exception:  # noqa: BLE001 - a stale or damaged cache only means a full build
-        return None
-    if not isinstance(data, dict) or any(data.get(k) != v for k, v in identity.items()):
-        return None
-    return data
-
-
-def _episode_urls(corpus: Corpus) -> dict[str, str]:
-    return {key: e.url for key, e in corpus.episodes.items()}
-
-
-def _incremental_plan(corpus: Corpus, previous: dict) -> tuple[set[str], list[str]] | None:
-    """(pages whose graphs to rewrite, graphs to drop), or None when a full build is simpler."""
-    old_urls, new_urls = previous["episode_urls"], _episode_urls(corpus)
-    removed = set(old_urls) - set(new_urls)
-    moved = {u for k, u in old_urls.items() if new_urls.get(k) != u} | {
-        u for k, u in new_urls.items() if old_urls.get(k) != u
-    }
-    pages = set(corpus.changed)
-    if moved:  # pages linking to an added, removed or moved page resolve that link differently now
-        canon = {canonical_url(u) for u in moved}
-        for key, (_, _, facts) in corpus.facts.items():
-            if any(c.work.startswith("site:") and c.work[5:] in canon for c in facts.citations):
-                pages.add(key)
-    if len(pages) + len(removed) > max(50, len(new_urls) // 4):
-        return None
-    drop = [str(GRAPH_ENTITIES)] + [str(page_graph(k)) for k in sorted(pages | removed)]
-    return pages, drop

@@ -175,5 +175,6 @@ class Corpus:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pages_read: int = 0
-    facts: dict[str, tuple] = field(default_factory=dict)  # page key -> (hash, fingerprint, facts): the build cache
-    changed: set[str] = field(default_factory=set)  # page keys extracted in this build (not from the cache)
+    pages: dict[str, object] = field(default_factory=dict)  # page key -> extract.site.PageRecord (the build cache)
+    sites: dict[str, tuple[str, str]] = field(default_factory=dict)  # base URL -> (people, directory fingerprints)
+    directory_people: dict[str, list[Person]] = field(default_factory=dict)  # base URL -> people of its author pages

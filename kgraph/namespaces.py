@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, XSD, Namespace
 from rdflib.namespace import SDO, DefinedNamespace
 
-__all__ = ["SDO", "KG", "ID", "RDF", "RDFS", "XSD", "PREFIXES", "GRAPH_ENTITIES", "SHACL"]
+__all__ = ["SDO", "KG", "ID", "RDF", "RDFS", "XSD", "PREFIXES", "SHACL"]
 
 ID = Namespace("https://w3id.org/kgraph/id/")
 SHACL = Namespace("http://www.w3.org/ns/shacl#")
@@ -43,7 +43,6 @@ class KG(DefinedNamespace):
     host: object
 
 
-GRAPH_ENTITIES = ID["graph/entities"]
 
 PREFIXES = {
     "schema": str(SDO),

@@ -1,9 +1,13 @@
-"""Extracted records -> RDF quads, following ../shared/contract.md (schema.org) and ontology/.
+"""Extracted records -> RDF triples, following ../shared/contract.md (schema.org) and ontology/.
 
-Each episode/post page gets its own named graph (its facts, chapters and citations), and the
-descriptions of shared things (shows, people, organizations, works) live in one entities
-graph; queries see the union. IRIs are minted from stable keys (content paths, arXiv ids,
-canonical URLs), never from file order, so the same input gives the same IRIs anywhere.
+Everything lives in the default graph: Oxigraph answers queries on it about twice as fast as on
+a union of named graphs, loads it four times faster and stores it in a quarter of the space.
+Provenance is in the data itself (kg:Citation nodes: page, section, line, link text, context).
+Every triple's subject belongs to exactly one page (the episode, its chapters and citations)
+or one entity (show, person, organization, work), so an incremental build can replace one
+page's or one entity's triples without touching anyone else's. IRIs are minted from stable
+keys (content paths, arXiv ids, canonical URLs), never from file order, so the same input
+gives the same IRIs anywhere.
 """
 
 from __future__ import annotations
@@ -17,22 +21,21 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import Dataset, URIRef
+from rdflib import URIRef
 
 from kgraph.model import Citation, Corpus, Episode, Organization, Person, Show, Work
-from kgraph.namespaces import GRAPH_ENTITIES, ID, KG, RDF, SDO, XSD
+from kgraph.namespaces import ID, KG, RDF, SDO, XSD
 
 __all__ = [
-    "corpus_quads",
-    "entity_quads",
-    "page_quads",
-    "nquads",
-    "to_dataset",
+    "corpus_triples",
+    "entity_triples",
+    "page_triples",
+    "record_triples",
+    "ntriples",
     "iri",
     "safe_text",
     "episode_iri",
     "work_iri",
-    "page_graph",
     "CLASS_OF",
 ]
 
@@ -110,10 +113,6 @@ def _path_id(key: str) -> str:
 
 def episode_iri(key: str) -> URIRef:
     return ID["page/" + _path_id(key)]
-
-
-def page_graph(key: str) -> URIRef:
-    return ID["graph/page/" + _path_id(key)]
 
 
 def work_iri(key: str) -> URIRef:
@@ -216,43 +215,52 @@ EXTRA_NT = {kind: _u(cls) for kind, cls in EXTRA_CLASS.items()}
 Triple = tuple[str, str, str]
 
 
-def corpus_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
-    """Every quad, as N-Triples terms: entity descriptions first, then one named graph per page."""
-    yield from entity_quads(corpus)
+def corpus_triples(corpus: Corpus) -> Iterator[Triple]:
+    """Every triple, as N-Triples terms: entity descriptions first, then each page's."""
+    yield from entity_triples(corpus)
     cites: dict[str, list[Citation]] = {}
     for c in corpus.citations:
         cites.setdefault(c.page, []).append(c)
     for ep in corpus.episodes.values():
-        yield from page_quads(ep, cites.get(ep.key, []))
+        yield from page_triples(ep, cites.get(ep.key, []))
 
 
-def entity_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
-    """The shared entities graph: shows, people, organizations, works."""
-    g = _u(GRAPH_ENTITIES)
+def entity_triples(corpus: Corpus) -> Iterator[Triple]:
+    """The shared things: shows, people, organizations, works."""
     for show in corpus.shows.values():
-        yield from ((s, p, o, g) for s, p, o in show_triples(show))
+        yield from show_triples(show)
     for person in corpus.people.values():
-        yield from ((s, p, o, g) for s, p, o in person_triples(person))
+        yield from person_triples(person)
     for org in corpus.organizations.values():
-        yield from ((s, p, o, g) for s, p, o in org_triples(org))
+        yield from org_triples(org)
     for work in corpus.works.values():
-        yield from ((s, p, o, g) for s, p, o in work_triples(work))
+        yield from work_triples(work)
 
 
-def page_quads(ep: Episode, citations: list[Citation]) -> Iterator[tuple[str, str, str, str]]:
-    """One page's named graph."""
-    pg = _u(page_graph(ep.key))
+def record_triples(record: Show | Person | Organization | Work) -> Iterator[Triple]:
+    """The triples describing one shared thing."""
+    if isinstance(record, Work):
+        return work_triples(record)
+    if isinstance(record, Person):
+        return person_triples(record)
+    if isinstance(record, Organization):
+        return org_triples(record)
+    return show_triples(record)
+
+
+def page_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
+    """One page's triples (its node, chapters and citations), each once."""
     seen = set()
     for triple in episode_triples(ep, citations):
         if triple not in seen:
             seen.add(triple)
-            yield (*triple, pg)
+            yield triple
 
 
-def nquads(quads: Iterable[tuple[str, str, str, str]]) -> Iterator[str]:
-    """N-Quads lines for quads of N-Triples terms."""
-    for s, p, o, g in quads:
-        yield f"{s} {p} {o} {g} .\n"
+def ntriples(triples: Iterable[Triple]) -> Iterator[str]:
+    """N-Triples lines for triples of N-Triples terms."""
+    for s, p, o in triples:
+        yield f"{s} {p} {o} .\n"
 
 
 def show_triples(show: Show) -> Iterator[Triple]:
@@ -368,8 +376,17 @@ def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
             yield node, T["context"], _lit(c.context)
 
 
-def to_dataset(quads: Iterable[tuple[str, str, str, str]]) -> Dataset:
-    """An rdflib Dataset holding the quads (for SHACL, serialisers and Python users)."""
-    ds = Dataset()
-    ds.parse(data="".join(nquads(quads)), format="nquads")
-    return ds
+
+def corpus_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
+    """TEMPORARY (removed once the extraction speed-up lands): the store's previous layout, one
+    named graph per page, which that work's before/after comparison is made on."""
+    entities = _u(ID["graph/entities"])
+    for t in entity_triples(corpus):
+        yield (*t, entities)
+    cites: dict[str, list[Citation]] = {}
+    for c in corpus.citations:
+        cites.setdefault(c.page, []).append(c)
+    for ep in corpus.episodes.values():
+        g = _u(ID["graph/page/" + _path_id(ep.key)])
+        for t in page_triples(ep, cites.get(ep.key, [])):
+            yield (*t, g)

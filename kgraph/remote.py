@@ -32,7 +32,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from kgraph.errors import InputError, StoreError
+from kgraph.errors import StoreError
 
 __all__ = ["is_remote", "RemoteStore", "open_store", "build_remote", "META_GRAPH"]
 
@@ -233,25 +233,22 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
                  **_ignored) -> dict:
     """Extract locally, then replace the whole remote dataset with the graph; returns the summary."""
     from kgraph import __version__
-    from kgraph.build import build_corpus, summarize
-    from kgraph.rdf import corpus_quads
+    from kgraph.build import build_corpus, check_strict, summarize
+    from kgraph.rdf import corpus_triples
 
     start = time.perf_counter()
     corpus = build_corpus(sources, orgs, progress)
-    if strict:
-        problems = [f"{s.path}: {s.reason}" for s in corpus.skipped if s.warning] + corpus.warnings
-        if problems:
-            raise InputError("strict build failed:\n  " + "\n  ".join(problems))
-    quads = list(dict.fromkeys(corpus_quads(corpus)))
-    summary = summarize(corpus, len(quads), 0)
+    check_strict(corpus.skipped, corpus.warnings, strict)
+    triples = list(corpus_triples(corpus))
+    summary = summarize(corpus, len(triples), 0)
     meta = {"kgraph": __version__, "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
-            "summary": summary, "store_version": 1, "quads": len(quads), "build_id": uuid.uuid4().hex,
+            "summary": summary, "store_version": 2, "quads": len(triples), "build_id": uuid.uuid4().hex,
             "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     _, update_url, gsp_url = _endpoints(url.rstrip("/"))
     literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
     with tempfile.TemporaryFile() as fh:
-        for s, p, o, g in quads:
-            fh.write(f"{s} {p} {o} {g} .\n".encode())
+        for s, p, o in triples:  # the default graph: what every SPARQL server queries by default
+            fh.write(f"{s} {p} {o} .\n".encode())
         fh.write(f"<{META_GRAPH}> <{_META_PREDICATE}> {literal} <{META_GRAPH}> .\n".encode())
         size = fh.tell()
         fh.seek(0)
@@ -262,6 +259,6 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
             raise StoreError(f"{url}: the build could not be written: {e}") from None
         except TimeoutError:
             raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
-    summary["triples"] = len(quads)
+    summary["triples"] = len(triples)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary

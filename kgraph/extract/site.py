@@ -8,6 +8,7 @@ thing is one record across all pages and sites.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -26,7 +27,7 @@ from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import page_warnings, publish_status
 from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Person, Show, Skipped, Work
 
-__all__ = ["extract", "page_url", "Directory"]
+__all__ = ["extract", "page_url", "Directory", "PageFacts", "PageRecord"]
 
 KIND_RANK = {
     k: i
@@ -34,6 +35,7 @@ KIND_RANK = {
         ("episode", "paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page")
     )
 }
+REF_KINDS = ("episode", "post")  # the pages whose references go in the graph
 _TRANSISTOR = re.compile(r"\{\{<\s*transistor\s+src=\"([^\"]+)\"", re.I)
 _RECORDED = re.compile(r"RECORDED\s+(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})", re.I)
 _AFFIL = re.compile(
@@ -168,32 +170,50 @@ def _assign_hosts(d: Directory, pages: list[Page]) -> None:
             d.shows[show] = replace(d.shows[show], hosts=tuple(sorted(people)))
 
 
-def _recurring_hosts(d: Directory, pages: list[Page], share: float = 0.25, at_least: int = 3) -> None:
-    """A site person named (first name or full) in a quarter of a show's episodes co-hosts it.
+def named_people(page: Page, people: dict[str, Person]) -> frozenset[str]:
+    """Keys of the site people a page names (first or full name) other than as a titled guest."""
+    title = str(page.meta.get("title") or "")
+    guests = {person_key(g) for g in guests_from_title(title)}
+    text = str(page.meta.get("summary") or "") + " " + page.body
+    return frozenset(
+        pkey for pkey, pattern in _name_patterns(tuple(people.items())) if pkey not in guests and pattern.search(text)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _name_patterns(people: tuple[tuple[str, Person], ...]) -> list[tuple[str, re.Pattern]]:
+    out = []
+    for pkey, person in people:
+        first = re.escape(person.name.split()[0])
+        out.append((pkey, re.compile(rf"\b({first}|{re.escape(person.name)})\b")))
+    return out
+
+
+def episode_show(page: Page, d: Directory) -> str:
+    """The show an episode page belongs to by its URL ('' for posts and pages outside shows)."""
+    return d.show_by_path.get(_first_segment(page_url(page)), "") if page.kind == "episode" else ""
+
+
+def add_recurring_hosts(
+    d: Directory, episodes: Iterable[tuple[str, frozenset[str]]], share: float = 0.25, at_least: int = 3
+) -> None:
+    """A site person named in a quarter of a show's episodes (and at least three) co-hosts it.
 
     Show pages do not always list every host ("Jacob and Igor discuss..."); a person who has
     an author page and keeps coming back across a show, not as a titled guest, is a host.
+    episodes: (show key, named_people of the page) for every episode page.
     """
-    by_show: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
-        show = d.show_by_path.get(_first_segment(page_url(page)))
-        if show and page.kind == "episode":
-            by_show[show].append(page)
-    for show, episodes in by_show.items():
+    counts: dict[str, Counter] = defaultdict(Counter)
+    totals: Counter = Counter()
+    for show, named in episodes:
+        if show:
+            totals[show] += 1
+            counts[show].update(named)
+    for show, total in totals.items():
         current = list(d.shows[show].hosts)
-        for pkey, person in d.people.items():
-            if pkey in current:
-                continue
-            first = re.escape(person.name.split()[0])
-            pattern = re.compile(rf"\b({first}|{re.escape(person.name)})\b")
-            named = 0
-            for page in episodes:
-                title = str(page.meta.get("title") or "")
-                if person_key(person.name) in {person_key(g) for g in guests_from_title(title)}:
-                    continue
-                if pattern.search(str(page.meta.get("summary") or "") + " " + page.body):
-                    named += 1
-            if named >= at_least and named >= share * len(episodes):
+        for pkey in d.people:
+            named = counts[show][pkey]
+            if pkey not in current and named >= at_least and named >= share * total:
                 current.append(pkey)
         d.shows[show] = replace(d.shows[show], hosts=tuple(current))
 
@@ -445,12 +465,27 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
     return replace(person, affiliations=tuple(affs)) if affs else person
 
 
-def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None = None, workers: int = 1) -> Corpus:
+@dataclass
+class PageRecord:
+    """What the build cache keeps of one published episode or post, so that an incremental build
+    can redo the site-wide steps without reading the page again."""
+
+    key: str
+    rel: str
+    order: str  # sorts pages as a full build meets them
+    url: str  # canonical URL (other pages' links resolve to it)
+    show: str  # the show its URL puts it in, for recurring hosts ('' if none)
+    named: frozenset[str]  # site people it names (named_people)
+    digest: str  # page_hash
+    warnings: tuple[str, ...]
+    facts: PageFacts
+
+
+def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, workers: int = 1) -> Corpus:
     """The whole corpus from a stream of pages (from one or more sites).
 
-    cache maps page key -> (page hash, directory fingerprint, PageFacts) from an earlier build:
-    a page whose text and site directory are unchanged is not extracted again. The facts used
-    are left in corpus.facts, and the keys extracted anew in corpus.changed.
+    Besides the merged records, corpus.pages keeps each page's record and corpus.sites each
+    site's directory fingerprints: what an incremental build starts from.
     """
     corpus = Corpus()
     published: list[Page] = []
@@ -464,42 +499,63 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, cache: dict | None 
             corpus.skipped.append(Skipped(page.rel, reason))
         else:
             published.append(page)
-            corpus.warnings.extend(f"{page.rel}: {w}" for w in page_warnings(page))
     by_site: dict[str, list[Page]] = defaultdict(list)
     for page in published:
         by_site[page.site.base_url].append(page)
-    cache = cache or {}
-    facts: list[PageFacts] = []
     directory_people: list[Person] = []
-    episode_urls: dict[str, list[str]] = {}
     for base, site_pages in sorted(by_site.items()):
         d = build_directory(site_pages)
-        refs = [p for p in site_pages if p.kind in ("episode", "post")]
-        _recurring_hosts(d, refs)
+        refs = [p for p in site_pages if p.kind in REF_KINDS]
+        people_fp = people_fingerprint(d)
+        named = [named_people(p, d.people) for p in refs]
+        shows = [episode_show(p, d) for p in refs]
+        add_recurring_hosts(d, zip(shows, named, strict=True))
+        fingerprint = directory_fingerprint(d, orgs)
+        corpus.sites[base] = (people_fp, fingerprint)
         corpus.shows.update(d.shows)
         directory_people.extend(d.people.values())
-        fingerprint = _fingerprint(d, orgs)
-        todo: list[tuple[Page, str, str]] = []
-        for page in refs:
-            key = f"{host_of(base)}/{page.rel}"
-            episode_urls.setdefault(canonical_url(page_url(page)), []).append(key)
-            digest = page_hash(page)
-            hit = cache.get(key)
-            if hit and hit[0] == digest and hit[1] == fingerprint:
-                corpus.facts[key] = hit
-            else:
-                todo.append((page, key, digest))
-        for (_page, key, digest), f in zip(
-            todo, _extract_many([(p, k) for p, k, _ in todo], d, orgs, workers), strict=True
-        ):
-            corpus.facts[key] = (digest, fingerprint, f)
-            corpus.changed.add(key)
-        facts.extend(corpus.facts[f"{host_of(base)}/{p.rel}"][2] for p in refs)
-    for url, keys in episode_urls.items():
-        if len(keys) > 1:
-            corpus.warnings.append(f"{', '.join(k.split('/', 1)[1] for k in keys)}: pages share the url {url}")
-    _merge(corpus, facts, directory_people, episode_urls)
+        corpus.directory_people[base] = list(d.people.values())
+        keys = [page_key(base, p.rel) for p in refs]
+        facts = _extract_many(list(zip(refs, keys, strict=True)), d, orgs, workers)
+        for page, key, f, show, nm in zip(refs, keys, facts, shows, named, strict=True):
+            corpus.pages[key] = PageRecord(
+                key, page.rel, page_order(base, page.rel), canonical_url(page_url(page)), show, nm,
+                page_hash(page), tuple(f"{page.rel}: {w}" for w in page_warnings(page)), f,
+            )  # fmt: skip
+    records = sorted(corpus.pages.values(), key=lambda r: r.order)
+    for r in records:
+        corpus.warnings.extend(r.warnings)
+    episode_urls = urls_of(records)
+    corpus.warnings.extend(duplicate_url_warnings(episode_urls))
+    _merge(corpus, [r.facts for r in records], directory_people, episode_urls)
     return corpus
+
+
+def page_key(base: str, rel: str) -> str:
+    return f"{host_of(base)}/{rel}"
+
+
+def page_order(base: str, rel: str) -> str:
+    """A sort key giving the order pages are read in: site by site, each folder's files before
+    its subfolders' (os.walk, sorted), whatever pages exist besides."""
+    *folders, name = rel.split("/")
+    return base + "\x01" + "\x00".join([*("1" + f for f in folders), "0" + name])
+
+
+def urls_of(records: Iterable[PageRecord]) -> dict[str, list[str]]:
+    """Canonical URL -> keys of the pages published there, in page order."""
+    urls: dict[str, list[str]] = {}
+    for r in records:
+        urls.setdefault(r.url, []).append(r.key)
+    return urls
+
+
+def duplicate_url_warnings(episode_urls: dict[str, list[str]]) -> list[str]:
+    return [
+        f"{', '.join(k.split('/', 1)[1] for k in keys)}: pages share the url {url}"
+        for url, keys in episode_urls.items()
+        if len(keys) > 1
+    ]
 
 
 def page_hash(page: Page) -> str:
@@ -508,7 +564,12 @@ def page_hash(page: Page) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _fingerprint(d: Directory, orgs: OrgTable) -> str:
+def people_fingerprint(d: Directory) -> str:
+    """What named_people and episode_show depend on besides the page: the site's people and shows."""
+    return hashlib.sha1((repr(sorted(d.people.items())) + repr(sorted(d.show_by_path.items()))).encode()).hexdigest()
+
+
+def directory_fingerprint(d: Directory, orgs: OrgTable) -> str:
     """Everything besides a page's own text that its facts depend on."""
     parts = [
         repr(sorted(d.shows.items())),
@@ -547,7 +608,7 @@ def _extract_many(items: list[tuple[Page, str]], d: Directory, orgs: OrgTable, w
         return list(pool.map(_facts_in_worker, items, chunksize=64))
 
 
-def _resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tuple[list[Citation], list[Work]]:
+def resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tuple[list[Citation], list[Work]]:
     """Links to the same site: to an episode's own node when they name one, else to the page."""
     citations, works = [], []
     fallback = {w.url: w for w in f.site_works}
@@ -565,41 +626,62 @@ def _resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tup
     return citations, works
 
 
+def site_links(f: PageFacts) -> set[str]:
+    """The canonical URLs of the same site's pages that a page links to."""
+    return {c.work[5:] for c in f.citations if c.work.startswith("site:")}
+
+
+def merge_work(versions: list[Work]) -> Work:
+    """One work from every page's view of it, in page order: the record of the most specific
+    kind, publisher and venue filled in from the others, and the name most pages give it."""
+    names = Counter(w.name for w in versions)
+    best: Work | None = None
+    for w in versions:
+        if best is None or KIND_RANK[w.kind] < KIND_RANK[best.kind]:
+            best = replace(
+                w,
+                publisher=w.publisher or (best.publisher if best else ""),
+                venue=w.venue or (best.venue if best else ""),
+            )
+        elif not best.publisher and w.publisher or not best.venue and w.venue:
+            best = replace(best, publisher=best.publisher or w.publisher, venue=best.venue or w.venue)
+    name = min(names.items(), key=lambda kv: (-kv[1], kv[0].startswith("http"), len(kv[0]), kv[0]))[0]
+    return replace(best, name=name)
+
+
+def merge_person(versions: list[Person]) -> Person:
+    """One person from the directory's and every page's view, in that order."""
+    first = versions[0]
+    affs = tuple(sorted({a for v in versions for a in v.affiliations}))
+    url = next((v.url for v in versions if v.url), "")
+    role = next((v.role for v in versions if v.role), "")
+    return replace(first, affiliations=affs, url=url, role=role)
+
+
+def merge_organization(versions: list[Organization]) -> Organization:
+    """The first page's view of an organization (the table's record when it is known)."""
+    return versions[0]
+
+
 def _merge(
     corpus: Corpus, facts: list[PageFacts], directory_people: list[Person], episode_urls: dict[str, list[str]]
 ) -> None:
-    names: dict[str, Counter] = defaultdict(Counter)
-    works: dict[str, Work] = {}
-    for f in facts:
-        corpus.episodes[f.episode.key] = f.episode
-        citations, site_works = _resolve_site_links(f, episode_urls)
-        corpus.citations.extend(citations)
-        for w in f.works + site_works:
-            names[w.key][w.name] += 1
-            old = works.get(w.key)
-            if old is None or KIND_RANK[w.kind] < KIND_RANK[old.kind]:
-                works[w.key] = replace(
-                    w,
-                    publisher=w.publisher or (old.publisher if old else ""),
-                    venue=w.venue or (old.venue if old else ""),
-                )
-            elif not old.publisher and w.publisher or not old.venue and w.venue:
-                works[w.key] = replace(old, publisher=old.publisher or w.publisher, venue=old.venue or w.venue)
-        for o in f.organizations:
-            corpus.organizations.setdefault(o.key, o)
-    for key, w in works.items():
-        best = sorted(names[key].items(), key=lambda kv: (-kv[1], kv[0].startswith("http"), len(kv[0]), kv[0]))
-        corpus.works[key] = replace(w, name=best[0][0])
+    works: dict[str, list[Work]] = defaultdict(list)
+    orgs: dict[str, list[Organization]] = defaultdict(list)
     people: dict[str, list[Person]] = defaultdict(list)
     for p in directory_people:
         people[p.key].append(p)
     for f in facts:
+        corpus.episodes[f.episode.key] = f.episode
+        citations, site_works = resolve_site_links(f, episode_urls)
+        corpus.citations.extend(citations)
+        for w in f.works + site_works:
+            works[w.key].append(w)
+        for o in f.organizations:
+            orgs[o.key].append(o)
         for p in f.people:
             people[p.key].append(p)
-    for key, versions in people.items():
-        first = versions[0]
-        affs = tuple(sorted({a for v in versions for a in v.affiliations}))
-        url = next((v.url for v in versions if v.url), "")
-        role = next((v.role for v in versions if v.role), "")
-        corpus.people[key] = replace(first, affiliations=affs, url=url, role=role)
+    corpus.works = {key: merge_work(v) for key, v in works.items()}
+    corpus.organizations = {key: merge_organization(v) for key, v in orgs.items()}
+    corpus.people = {key: merge_person(v) for key, v in people.items()}
     corpus.citations.sort(key=lambda c: (c.page, c.line, c.work))

@@ -396,3 +396,15 @@ def publish_status(page: Page) -> str | None:
     if page.kind in ("episode", "post") and not str(meta.get("title") or "").strip():
         return "template (empty title)"
     return None
+
+
+def markdown_files(content: Path) -> list[Path]:
+    """The files read_pages reads, in its order (symlinked folders included, to be reported)."""
+    return _markdown_files(content)
+
+
+def read_file(site: Site, path: Path, rel: str) -> Page | Skipped:
+    """One entry of markdown_files as read_pages gives it (an incremental build reads only some)."""
+    if path.is_dir():
+        return Skipped(_display(rel), "symlinked folder, not followed (its pages are not in the graph)", warning=True)
+    return _read_page(site, path, rel)
