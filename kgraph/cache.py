@@ -106,9 +106,7 @@ class Cache:
 
     def files(self) -> dict[tuple[int, str], tuple[int, int, str, Skipped | None]]:
         rows = self.db.execute("SELECT source, rel, mtime_ns, size, kind, skipped FROM files")
-        return {
-            (src, _text(rel)): (m, n, kind, pickle.loads(sk) if sk else None) for src, rel, m, n, kind, sk in rows
-        }
+        return {(src, _text(rel)): (m, n, kind, pickle.loads(sk) if sk else None) for src, rel, m, n, kind, sk in rows}
 
     def put_files(self, rows: Iterable[tuple[int, str, int, int, str, Skipped | None]]) -> None:
         self.db.executemany(
@@ -207,9 +205,7 @@ class Cache:
         out = {}
         for chunk in _chunks(sorted(entities)):
             marks = ",".join("?" * len(chunk))
-            for entity, blob in self.db.execute(
-                f"SELECT entity, record FROM merged WHERE entity IN ({marks})", chunk
-            ):
+            for entity, blob in self.db.execute(f"SELECT entity, record FROM merged WHERE entity IN ({marks})", chunk):
                 out[entity] = pickle.loads(blob)
         return out
 

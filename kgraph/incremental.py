@@ -258,4 +258,3 @@ def _summary(cache: Cache, plan: _Plan) -> dict:
         "triples": 0,
         "seconds": 0,
     }
-

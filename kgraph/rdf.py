@@ -376,7 +376,6 @@ def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
             yield node, T["context"], _lit(c.context)
 
 
-
 def corpus_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
     """TEMPORARY (removed once the extraction speed-up lands): the store's previous layout, one
     named graph per page, which that work's before/after comparison is made on."""
