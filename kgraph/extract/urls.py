@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "resolve", "arxiv_id", "doi_of", "is_web_url", "host_of"]
+__all__ = ["canonical_url", "resolve", "arxiv_id", "doi_of", "is_web_url", "host_of", "path_of"]
 
 TRACKING = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|si|ref|ref_src|ref_url|"
@@ -27,13 +27,31 @@ _ARXIV_PATH = re.compile(r"^/(?:abs|pdf|html|format|ps)/" + ARXIV_ID + r"(?:v\d+
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.I)
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
+_MOBILE_HOST = re.compile(r"^(www\d?|m|mobile)\.")
+_SLASHES = re.compile(r"/{2,}")
+_VIDEO_PATH = re.compile(r"^/(?:embed|shorts|live|v)/([\w-]+)")
+_DOI_IN_PATH = re.compile(r"/(?:doi/(?:abs/|full/|pdf/|epdf/|book/)?)?(10\.\d{4,9}/[^?#\s]+)")
+_DOI_VIEW_SUFFIX = re.compile(r"(/(abstract|full|pdf|epdf|html|meta))+/?$|\.pdf$", re.I)
+
+
+@lru_cache(maxsize=65536)
+def _split(url: str):
+    """urlsplit with a cache as big as a corpus: one URL is split by several functions here, and
+    the standard library's own cache (128 entries) is long gone by the next one."""
+    return urlsplit(url)
+
+
+@lru_cache(maxsize=65536)
+def path_of(url: str) -> str:
+    """The URL's path ('/abs/2206.07682'); raises ValueError like urlsplit for a malformed URL."""
+    return _split(url).path
 
 
 @lru_cache(maxsize=65536)
 def is_web_url(url: str) -> bool:
     """True for absolute http(s) URLs with a host; false for mailto:, javascript:, fragments..."""
     try:
-        parts = urlsplit(url.strip())
+        parts = _split(url.strip())
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
@@ -62,10 +80,10 @@ def resolve(url: str, page_url: str) -> str:
 def host_of(url: str) -> str:
     """Lower-case host without www., '' when there is none."""
     try:
-        host = urlsplit(url).hostname or ""
+        host = _split(url).hostname or ""
     except ValueError:
         return ""
-    return re.sub(r"^(www\d?|m|mobile)\.", "", host.lower().rstrip("."))
+    return _MOBILE_HOST.sub("", host.lower().rstrip("."))
 
 
 @lru_cache(maxsize=65536)
@@ -73,7 +91,7 @@ def canonical_url(url: str) -> str:
     """The canonical form of an absolute http(s) URL; '' when it is not one."""
     if not is_web_url(url):
         return ""
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip())
     host = host_of(url)
     if not host.strip("."):
         return ""
@@ -96,7 +114,7 @@ def canonical_url(url: str) -> str:
 
 def _clean_path(path: str) -> str:
     path = quote(unquote(path), safe=_SAFE_PATH)
-    path = re.sub(r"/{2,}", "/", path)
+    path = _SLASHES.sub("/", path)
     return path.rstrip("/")
 
 
@@ -105,7 +123,7 @@ def _special(host: str, path: str, query: dict[str, str]) -> str:
     if host in ("youtu.be",) and path.strip("/"):
         return f"https://youtube.com/watch?v={quote(unquote(path.strip('/').split('/')[0]), safe='-_')}"
     if host.endswith("youtube.com") or host == "youtube-nocookie.com":
-        m = re.match(r"^/(?:embed|shorts|live|v)/([\w-]+)", path)
+        m = _VIDEO_PATH.match(path)
         vid = m.group(1) if m else query.get("v", "")
         if vid:
             return f"https://youtube.com/watch?v={quote(unquote(vid), safe='-_')}"
@@ -138,27 +156,29 @@ def doi_from(host: str, path: str) -> str:
     return m.group(1).lower().rstrip(".") if m else ""
 
 
+@lru_cache(maxsize=65536)
 def arxiv_id(url: str) -> str:
     """The arXiv id (no version) of an arXiv URL (or arXiv DOI), '' otherwise."""
     if not is_web_url(url):
         return ""
-    host, path = host_of(url), urlsplit(url).path
+    host, path = host_of(url), path_of(url)
     doi = doi_from(host, path)
     if doi.startswith("10.48550/arxiv."):
         return doi[len("10.48550/arxiv.") :]
     return arxiv_id_from(host, path)
 
 
+@lru_cache(maxsize=65536)
 def doi_of(url: str) -> str:
     """The DOI (lower case) that a URL names: doi.org links and publisher URLs with /doi/."""
     if not is_web_url(url):
         return ""
-    parts = urlsplit(url)
-    doi = doi_from(host_of(url), parts.path)
+    path = path_of(url)
+    doi = doi_from(host_of(url), path)
     if doi:
         return doi
-    m = re.search(r"/(?:doi/(?:abs/|full/|pdf/|epdf/|book/)?)?(10\.\d{4,9}/[^?#\s]+)", unquote(parts.path))
+    m = _DOI_IN_PATH.search(unquote(path))
     if not m:
         return ""
-    doi = re.sub(r"(/(abstract|full|pdf|epdf|html|meta))+/?$|\.pdf$", "", m.group(1), flags=re.I)
+    doi = _DOI_VIEW_SUFFIX.sub("", m.group(1))
     return doi.lower().rstrip("/.")
