@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from itertools import islice
 
 from kgraph.extract.datasets import looks_like_dataset_name
 from kgraph.extract.orgs import OrgTable
-from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of
+from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of, path_of
 from kgraph.model import Link, Organization, Work
 
 __all__ = ["classify", "KINDS", "is_generic_anchor", "names_on_line"]
@@ -288,13 +288,31 @@ VENUES = {
 }
 
 
+# The regexes of this module, compiled once (classify runs for every link of every page).
+_YEAR = re.compile(r"\d{4}")
+_RESEARCH_PUBLICATION = re.compile(r"/research/publications/[^/]+")
+_BLOG_URL = re.compile(r"(^|\.)blog\.|/blog/|/posts?/")
+_WORD = re.compile(r"\w+")
+_VENUE_WORD = re.compile(r"[\w-]+")
+_SEPARATOR = re.compile(r"^\s*[-–—:|]\s*")  # ' - Title' after a link
+_STARTS_WITH_SEPARATOR = re.compile(r"^\s*[-–—:|]")
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,300}?)[.,]?[”\"]")
+_DASH = re.compile(r"\s+[-–—]\s+")
+_POSSESSIVE = re.compile(r"['’]s$")
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+_DATASET_HOST = re.compile(r"(^|[.-])datasets?[.-]")
+_PAPER_CONTEXT = re.compile(r"paper|preprint|proceedings|journal", re.I)
+_BOOK = re.compile(r"(e-?)?book", re.I)
+
+
+@lru_cache(maxsize=65536)
 def is_generic_anchor(text: str) -> bool:
     """True when the anchor only says what kind of thing a link is ('paper', 'ICLR', 'here')."""
     t = text.strip().lower().strip("[]().:")
     if not t or t in KIND_WORDS or t.startswith(("http://", "https://")):
         return True
     words = t.replace("/", " ").split()
-    return all(w in VENUES or re.fullmatch(r"\d{4}", w) or w in KIND_WORDS for w in words) and len(words) <= 3
+    return all(w in VENUES or _YEAR.fullmatch(w) or w in KIND_WORDS for w in words) and len(words) <= 3
 
 
 def _matches(host: str, path: str, patterns: tuple[str, ...]) -> bool:
@@ -311,7 +329,7 @@ def _matches(host: str, path: str, patterns: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=65536)
 def kind_from_url(url: str) -> str:
     """The kind a URL alone implies, '' when it does not say."""
-    host, path = host_of(url), urlsplit(url).path
+    host, path = host_of(url), path_of(url)
     if arxiv_id(url) or doi_of(url):
         return "paper"
     if _matches(host, path, DATASET_HOSTS):
@@ -321,9 +339,7 @@ def kind_from_url(url: str) -> str:
     if _matches(host, path, VIDEO_HOSTS):
         return "video"
     if path.strip("/") and (
-        _matches(host, path, PAPER_HOSTS)
-        or host.startswith("journals.")
-        or re.search(r"/research/publications/[^/]+", path)
+        _matches(host, path, PAPER_HOSTS) or host.startswith("journals.") or _RESEARCH_PUBLICATION.search(path)
     ):
         return "paper"
     if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org"):
@@ -339,22 +355,33 @@ def kind_from_url(url: str) -> str:
         return "code"
     if _matches(host, path, SOCIAL_HOSTS):
         return "social"
-    if _matches(host, path, BLOG_HOSTS) or re.search(r"(^|\.)blog\.|/blog/|/posts?/", host + path):
+    if _matches(host, path, BLOG_HOSTS) or _BLOG_URL.search(host + path):
         return "blog"
     return ""
 
 
 def kind_from_words(link: Link) -> str:
     """The kind the page's words give the link: its anchor or the word that follows it."""
-    t = link.text.strip().lower().strip("[]().:")
+    kind = _anchor_kind(link.text)
+    if kind:
+        return kind
+    around = (link.lead + " " + link.tail).lower()
+    if ("paper" in around or "preprint" in around) and any(
+        m.group() in ("preprint", "paper") for m in islice(_WORD.finditer(around), 4)
+    ):
+        return "paper"
+    return ""
+
+
+@lru_cache(maxsize=65536)
+def _anchor_kind(text: str) -> str:
+    """The kind an anchor's words name ('[preprint]', '[blog post]'), '' when none does."""
+    t = text.strip().lower().strip("[]().:")
     if t in KIND_WORDS and KIND_WORDS[t]:
         return KIND_WORDS[t]
-    words = t.split()
-    for w in words[::-1]:
+    for w in t.split()[::-1]:
         if KIND_WORDS.get(w):
             return KIND_WORDS[w]
-    if any(w in ("preprint", "paper") for w in re.findall(r"\w+", (link.lead + " " + link.tail).lower())[:4]):
-        return "paper"
     return ""
 
 
@@ -364,9 +391,9 @@ def work_name(link: Link, url: str) -> tuple[str, str]:
     venue = ""
     generic = is_generic_anchor(anchor)
     if generic:
-        words = [w for w in re.findall(r"[\w-]+", anchor.lower()) if w in VENUES]
+        words = [w for w in _VENUE_WORD.findall(anchor.lower()) if w in VENUES]
         venue = anchor if words else ""
-    tail = re.sub(r"^\s*[-–—:|]\s*", "", link.tail).strip() if re.match(r"^\s*[-–—:|]", link.tail) else ""
+    tail = _SEPARATOR.sub("", link.tail).strip() if _STARTS_WITH_SEPARATOR.match(link.tail) else ""
     tail = tail.strip(" \"'“”")
     lead = link.lead.strip()
     if generic:
@@ -377,7 +404,7 @@ def work_name(link: Link, url: str) -> tuple[str, str]:
             return tail, venue
         if lead and len(lead.split()) <= 6 and not lead.endswith(("+", ",", "and")) and lead[0].isupper():
             return lead, venue
-        quoted = re.search(r"[“\"]([^”\"]{8,300}?)[.,]?[”\"]", link.context)
+        quoted = _QUOTED.search(link.context)
         if quoted:
             return quoted.group(1).strip(), venue
         if link.context and link.context != anchor and len(link.context) <= 300:
@@ -397,9 +424,9 @@ def publisher_name(link: Link, kind: str) -> str:
         if not m:
             return ""
         lead = m.group(1)
-    lead = re.split(r"\s+[-–—]\s+", lead)[-1]  # '"Won't Happen" - Time [article]'
+    lead = _DASH.split(lead)[-1]  # '"Won't Happen" - Time [article]'
     lead = _ASIDE.sub("", lead)  # 'OpenResearch (nonprofit research lab) [study page]'
-    lead = re.sub(r"['’]s$", "", lead.strip().rstrip(":,-–— ")).strip()
+    lead = _POSSESSIVE.sub("", lead.strip().rstrip(":,-–— ")).strip()
     tokens = lead.split()
     if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
         return ""
@@ -422,7 +449,18 @@ _PUBLISHER = re.compile(
 
 def _words(text: str) -> str:
     """'Survival & Flourishing' -> 'survival and flourishing': lower-case words, one space apart."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("&", " and ")))
+    return " ".join(_NAME_WORD.findall(text.lower().replace("&", " and ")))
+
+
+@lru_cache(maxsize=4096)
+def _name_forms(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(words + ' ', words without spaces) of each name of three letters or more, once per owner."""
+    forms = []
+    for name in names:
+        words = _words(name)
+        if len(words) >= 3:
+            forms.append((words + " ", words.replace(" ", "")))
+    return tuple(forms)
 
 
 def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
@@ -431,17 +469,12 @@ def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
     The anchor is the name ('[Pause AI](pauseai.info)', spaces aside), or the words before or
     after the link begin with it, capitalised as a name ('Time "AI Dictionary" [page](…)').
     """
-    anchor = "" if is_generic_anchor(link.text) else _words(link.text.strip("()[] "))
-    parts = [p for p in (link.lead.strip(), re.sub(r"^\s*[-–—:|]\s*", "", link.tail)) if p[:1].isupper()]
-    for name in names:
-        words = _words(name)
-        if len(words) < 3:
-            continue
-        if anchor.replace(" ", "") == words.replace(" ", ""):
-            return True
-        if any((_words(p) + " ").startswith(words + " ") for p in parts):
-            return True
-    return False
+    forms = _name_forms(names)
+    if not forms:
+        return False
+    anchor = "" if is_generic_anchor(link.text) else _words(link.text.strip("()[] ")).replace(" ", "")
+    parts = [_words(p) + " " for p in (link.lead.strip(), _SEPARATOR.sub("", link.tail)) if p[:1].isupper()]
+    return any(anchor == squashed or any(p.startswith(words) for p in parts) for words, squashed in forms)
 
 
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
@@ -450,23 +483,23 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     canon = canonical_url(url)
     kind = kind_from_url(canon)
     words_kind = kind_from_words(link)
-    host, path = host_of(canon), urlsplit(canon).path
+    host, path = host_of(canon), path_of(canon)
     owner = orgs.find_url(host, path)
     named = link.lead.strip() if is_generic_anchor(link.text) else link.text.strip()
-    if kind in ("", "code", "page") and (looks_like_dataset_name(named) or re.search(r"(^|[.-])datasets?[.-]", host)):
+    if kind in ("", "code", "page") and (looks_like_dataset_name(named) or _DATASET_HOST.search(host)):
         kind = "dataset"
     if not kind:
         if owner is not None and owner.kind == "news":
             kind = "news"
         elif words_kind:
             kind = words_kind
-        elif path.lower().endswith(".pdf") and re.search(r"paper|preprint|proceedings|journal", link.context, re.I):
+        elif path.lower().endswith(".pdf") and _PAPER_CONTEXT.search(link.context):
             kind = "paper"
         else:
             kind = "page"
     elif words_kind == "paper" and (kind == "blog" or kind == "code" and path.lower().endswith(".pdf")):
         kind = "paper"
-    elif kind == "paper" and (re.fullmatch(r"(e-?)?book", link.text.strip(), re.I) or "/book/" in path):
+    elif kind == "paper" and (_BOOK.fullmatch(link.text.strip()) or "/book/" in path):
         kind = "page"  # a book (Springer's /book/ DOIs included) is not a paper
     name, venue = work_name(link, canon)
     ident = ""
