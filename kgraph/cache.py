@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,10 @@ CREATE TABLE files (source INTEGER, rel BLOB, mtime_ns INTEGER, size INTEGER, ki
                     PRIMARY KEY (source, rel));
 CREATE TABLE pages (key TEXT PRIMARY KEY, source INTEGER, rel TEXT, ord TEXT, url TEXT, show TEXT, named TEXT,
                     digest TEXT, kind TEXT, chapters INTEGER, citations INTEGER, warnings TEXT, record BLOB);
-CREATE TABLE versions (entity TEXT, page TEXT, ord TEXT, records BLOB);
-CREATE INDEX versions_entity ON versions (entity, ord);
-CREATE INDEX versions_page ON versions (page);
+CREATE TABLE origins (id INTEGER PRIMARY KEY, key TEXT UNIQUE, ord TEXT);
+CREATE TABLE versions (entity TEXT, origin INTEGER, records BLOB);
+CREATE INDEX versions_entity ON versions (entity);
+CREATE INDEX versions_origin ON versions (origin);
 CREATE TABLE merged (entity TEXT PRIMARY KEY, type TEXT, record BLOB);
 CREATE TABLE links (page TEXT, url TEXT);
 CREATE INDEX links_url ON links (url);
@@ -138,12 +140,12 @@ class Cache:
         for chunk in _chunks(list(keys)):
             marks = ",".join("?" * len(chunk))
             for key, blob in self.db.execute(f"SELECT key, record FROM pages WHERE key IN ({marks})", chunk):
-                out[key] = pickle.loads(blob)
+                out[key] = pickle.loads(zlib.decompress(blob))
         return out
 
     def all_records(self) -> Iterator[object]:
         for (blob,) in self.db.execute("SELECT record FROM pages ORDER BY ord"):
-            yield pickle.loads(blob)
+            yield pickle.loads(zlib.decompress(blob))
 
     def put_page(self, source: int, record, citations: int, versions: dict[str, list], links: Iterable[str]) -> None:
         """Store a page's record, its versions of entities and the site URLs it links to."""
@@ -154,7 +156,7 @@ class Cache:
             (
                 record.key, source, record.rel, record.order, record.url, record.show,
                 json.dumps(sorted(record.named)), record.digest, ep.kind, len(ep.chapters), citations,
-                json.dumps(record.warnings), pickle.dumps(record, _DUMP),
+                json.dumps(record.warnings), zlib.compress(pickle.dumps(record, _DUMP), 1),
             ),
         )  # fmt: skip
         self.put_versions(record.key, record.order, versions)
@@ -162,7 +164,7 @@ class Cache:
 
     def drop_page(self, key: str) -> None:
         self.db.execute("DELETE FROM pages WHERE key = ?", (key,))
-        self.db.execute("DELETE FROM versions WHERE page = ?", (key,))
+        self.drop_versions(key)
         self.db.execute("DELETE FROM links WHERE page = ?", (key,))
 
     def linking_pages(self, urls: Iterable[str]) -> set[str]:
@@ -176,16 +178,25 @@ class Cache:
     # --- versions: every page's view of each entity, the input of the merge
 
     def put_versions(self, page: str, order: str, versions: dict[str, list]) -> None:
+        """page: a page key, or 'dir:<base URL>' for a site's directory (order sorts it first)."""
+        self.db.execute("INSERT OR REPLACE INTO origins (key, ord) VALUES (?, ?)", (page, order))
+        (origin,) = self.db.execute("SELECT id FROM origins WHERE key = ?", (page,)).fetchone()
         self.db.executemany(
-            "INSERT INTO versions VALUES (?, ?, ?, ?)",
-            ((entity, page, order, pickle.dumps(recs, _DUMP)) for entity, recs in versions.items()),
+            "INSERT INTO versions VALUES (?, ?, ?)",
+            ((entity, origin, pickle.dumps(recs, _DUMP)) for entity, recs in versions.items()),
         )
 
     def drop_versions(self, page: str) -> None:
-        self.db.execute("DELETE FROM versions WHERE page = ?", (page,))
+        self.db.execute("DELETE FROM versions WHERE origin IN (SELECT id FROM origins WHERE key = ?)", (page,))
+        self.db.execute("DELETE FROM origins WHERE key = ?", (page,))
 
-    def page_entities(self, page: str) -> set[str]:
-        return {e for (e,) in self.db.execute("SELECT entity FROM versions WHERE page = ?", (page,))}
+    def page_versions(self, page: str) -> dict[str, list]:
+        """entity -> this page's versions of it."""
+        rows = self.db.execute(
+            "SELECT entity, records FROM versions JOIN origins ON origins.id = versions.origin WHERE origins.key = ?",
+            (page,),
+        )
+        return {entity: pickle.loads(blob) for entity, blob in rows}
 
     def versions(self, entities: Iterable[str]) -> dict[str, list]:
         """entity -> all its versions, in page order."""
@@ -193,7 +204,9 @@ class Cache:
         for chunk in _chunks(sorted(entities)):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT entity, records FROM versions WHERE entity IN ({marks}) ORDER BY entity, ord, page", chunk
+                f"SELECT entity, records FROM versions JOIN origins ON origins.id = versions.origin "
+                f"WHERE entity IN ({marks}) ORDER BY entity, origins.ord, origins.key",
+                chunk,
             )
             for entity, blob in rows:
                 out.setdefault(entity, []).extend(pickle.loads(blob))
@@ -217,6 +230,11 @@ class Cache:
 
     def drop_merged(self, entities: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM merged WHERE entity = ?", ((e,) for e in entities))
+
+    def page_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Page kind -> (pages, chapters, citations), for the build summary."""
+        rows = self.db.execute("SELECT kind, COUNT(*), SUM(chapters), SUM(citations) FROM pages GROUP BY kind")
+        return {kind: (n, ch, ci) for kind, n, ch, ci in rows}
 
     def merged_counts(self) -> dict[str, int]:
         """Entity type -> count, for the build summary."""

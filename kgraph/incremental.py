@@ -208,16 +208,20 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
     touched: set[str] = set()
     for key in sorted(plan.redo):
         old = redo_old.get(key)
+        before: dict[str, list] = {}
         if old is not None:
             remove.extend(_page_triples(old, old_urls))
-            touched |= cache.page_entities(key)
+            before = cache.page_versions(key)
             cache.drop_page(key)
         if key in plan.gone:
+            touched |= set(before)
             continue
         source, record = plan.new[key] if key in plan.new else (plan.rows[key].source, old)
         citations, site_works = resolve_site_links(record.facts, plan.urls)
         versions = page_versions(record.facts, site_works)
-        touched |= set(versions)
+        # a merge depends only on the versions in page order: one that this page still gives
+        # the same way (and at the same place) needs no new merge
+        touched |= {e for e in before.keys() | versions.keys() if before.get(e) != versions.get(e)}
         cache.put_page(source, record, len(citations), versions, site_links(record.facts))
         add.extend(page_triples(record.facts.episode, sorted(citations, key=lambda c: (c.line, c.work))))
     old_merged = cache.merged(touched)
@@ -244,17 +248,16 @@ def _page_triples(record: PageRecord, urls: dict[str, list[str]]) -> Iterator[tu
 def _summary(cache: Cache, plan: _Plan) -> dict:
     """The same summary a full build prints, from the cache."""
     entities = dict(cache.merged_counts())
-    rows = cache.page_index()
-    episodes = list(rows.values())
-    entities["Episode"] = sum(1 for r in episodes if r.kind == "episode")
-    entities["Post"] = sum(1 for r in episodes if r.kind == "post")
-    entities["Chapter"] = sum(r.chapters for r in episodes)
+    episodes = cache.page_counts()
+    entities["Episode"] = episodes.get("episode", (0, 0, 0))[0]
+    entities["Post"] = episodes.get("post", (0, 0, 0))[0]
+    entities["Chapter"] = sum(n for _, n, _ in episodes.values())
     return {
         "pages_read": plan.pages_read,
         "skipped": [{"path": s.path, "reason": s.reason, "warning": s.warning} for s in plan.skipped],
         "warnings": plan.warnings,
         "entities": entities,
-        "citations": sum(r.citations for r in episodes),
+        "citations": sum(n for _, _, n in episodes.values()),
         "triples": 0,
         "seconds": 0,
     }
