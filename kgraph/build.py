@@ -23,7 +23,7 @@ from kgraph.store import write_store
 
 __all__ = ["build_store", "build_corpus", "sample_site", "summarize", "scan", "open_sites"]
 
-Progress = Callable[[int, str], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total): total 0 when not known
 
 
 def sample_site() -> Path:
@@ -61,15 +61,12 @@ def signature(path: Path) -> tuple[int, int]:
 
 def scan(sites: list[Site], progress: Progress | None = None) -> Iterator[FileRead]:
     """Read every markdown file of every site, in order."""
-    n = 0
-    for i, site in enumerate(sites):
-        for path in markdown_files(site.content):
-            n += 1
-            rel = path.relative_to(site.content).as_posix()
-            page = read_file(site, path, rel)
-            if progress:
-                progress(n, page.rel if isinstance(page, Page) else page.path)
-            yield FileRead(i, rel, signature(path), page)
+    listed = [(i, site, path) for i, site in enumerate(sites) for path in markdown_files(site.content)]
+    for n, (i, site, path) in enumerate(listed, start=1):
+        rel = path.relative_to(site.content).as_posix()
+        if progress and (n % 50 == 0 or n == len(listed)):
+            progress("reading pages", n, len(listed))
+        yield FileRead(i, rel, signature(path), read_file(site, path, rel))
 
 
 def build_corpus(
@@ -80,7 +77,8 @@ def build_corpus(
 ) -> Corpus:
     """Read and extract every source; a source that is not a site is an InputError naming it."""
     sites = open_sites(sources)
-    return extract((f.result for f in scan(sites, progress)), load_org_table(list(orgs)), workers=workers)
+    files = list(scan(sites, progress))
+    return extract((f.result for f in files), load_org_table(list(orgs)), workers=workers, progress=progress)
 
 
 def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
@@ -135,17 +133,26 @@ def build_store(
     }
     summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
     if summary is None:
+        clock = time.perf_counter()
         files = list(scan(sites, progress))
-        corpus = extract((f.result for f in files), table, workers=workers or (os.cpu_count() or 1))
+        timings = {"read": time.perf_counter() - clock}
+        clock = time.perf_counter()
+        corpus = extract((f.result for f in files), table, workers=workers or (os.cpu_count() or 1), progress=progress)
+        timings["extract"] = time.perf_counter() - clock
         check_strict(corpus.skipped, corpus.warnings, strict)
         summary = summarize(corpus, 0, 0)
-        meta = write_store(
-            store,
-            corpus_triples(corpus),
-            {**identity, "summary": summary},
-            extra=lambda folder: write_cache(folder / CACHE_FILE, corpus, files, sites, identity),
-        )
+        if progress:
+            progress("writing the store", 0, 0)
+        clock = time.perf_counter()
+
+        def cache(folder: Path) -> None:
+            timings["store"] = time.perf_counter() - clock
+            write_cache(folder / CACHE_FILE, corpus, files, sites, identity)
+
+        meta = write_store(store, corpus_triples(corpus), {**identity, "summary": summary}, extra=cache)
+        timings["cache"] = time.perf_counter() - clock - timings["store"]
         summary["triples"] = meta["quads"]
+        summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 

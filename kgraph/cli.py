@@ -81,9 +81,12 @@ def build(sources: tuple[Path, ...], store: Path | None, orgs: tuple[Path, ...],
     path = _store_path(store)
     progress = None
     if not quiet and sys.stderr.isatty():
-        def progress(n: int, name: str) -> None:
-            if n % 25 == 0:
-                click.echo(f"\r  reading page {n}: {name[:60]:<60}", err=True, nl=False)
+        def progress(stage: str, done: int, total: int) -> None:
+            if total:
+                bar = "#" * (30 * done // total)
+                click.echo(f"\r  {stage:<18} [{bar:<30}] {done}/{total}", err=True, nl=False)
+            else:
+                click.echo(f"\r  {stage:<18} {'':<44}", err=True, nl=False)
     summary = build_store(list(sources), path, orgs=list(orgs), progress=progress, strict=strict)
     if progress:
         click.echo("\r" + " " * 80 + "\r", err=True, nl=False)
@@ -96,6 +99,11 @@ def _print_summary(s: dict, path: Path, quiet: bool) -> None:
                f"{s['triples']} triples in {s['seconds']} s")
     if quiet:
         return
+    if s.get("timings"):
+        click.echo("  time: " + ", ".join(f"{k} {v} s" for k, v in s["timings"].items()))
+    if s.get("incremental"):
+        inc = s["incremental"]
+        click.echo(f"  incremental: {inc['pages_extracted']} pages extracted, {inc['pages_rewritten']} rewritten")
     for item in skipped:
         line = f"  skipped {item['path']}: {item['reason']}"
         click.echo(f"kgraph: warning: {line.strip()}" if item["warning"] else line, err=item["warning"])

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -481,7 +481,12 @@ class PageRecord:
     facts: PageFacts
 
 
-def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, workers: int = 1) -> Corpus:
+def extract(
+    pages: Iterable[Page | Skipped],
+    orgs: OrgTable,
+    workers: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Corpus:
     """The whole corpus from a stream of pages (from one or more sites).
 
     Besides the merged records, corpus.pages keeps each page's record and corpus.sites each
@@ -516,7 +521,7 @@ def extract(pages: Iterable[Page | Skipped], orgs: OrgTable, workers: int = 1) -
         directory_people.extend(d.people.values())
         corpus.directory_people[base] = list(d.people.values())
         keys = [page_key(base, p.rel) for p in refs]
-        facts = _extract_many(list(zip(refs, keys, strict=True)), d, orgs, workers)
+        facts = _extract_many(list(zip(refs, keys, strict=True)), d, orgs, workers, progress)
         for page, key, f, show, nm in zip(refs, keys, facts, shows, named, strict=True):
             corpus.pages[key] = PageRecord(
                 key, page.rel, page_order(base, page.rel), canonical_url(page_url(page)), show, nm,
@@ -596,16 +601,31 @@ def _facts_in_worker(item: tuple[Page, str]) -> PageFacts:
     return page_facts(item[0], _WORKER[0], _WORKER[1], item[1])
 
 
-def _extract_many(items: list[tuple[Page, str]], d: Directory, orgs: OrgTable, workers: int) -> list[PageFacts]:
+def _extract_many(
+    items: list[tuple[Page, str]],
+    d: Directory,
+    orgs: OrgTable,
+    workers: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[PageFacts]:
     """page_facts for many pages, on several processes when there are enough pages to pay off."""
+    out: list[PageFacts] = []
+
+    def collect(results: Iterable[PageFacts]) -> list[PageFacts]:
+        for f in results:
+            out.append(f)
+            if progress and (len(out) % 50 == 0 or len(out) == len(items)):
+                progress("extracting", len(out), len(items))
+        return out
+
     if workers <= 1 or len(items) < 400:
-        return [page_facts(page, d, orgs, key) for page, key in items]
+        return collect(page_facts(page, d, orgs, key) for page, key in items)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(d, orgs)) as pool:
-        return list(pool.map(_facts_in_worker, items, chunksize=64))
+        return collect(pool.map(_facts_in_worker, items, chunksize=64))
 
 
 def resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tuple[list[Citation], list[Work]]:
