@@ -11,13 +11,15 @@ caller then does a full build. Either way the graph is the one a full build give
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from kgraph.build import check_strict, page_versions, signature, skipped_of
-from kgraph.cache import CACHE_FILE, Cache, PageRow
+from kgraph.cache import CACHE_FILE, SCHEMA, Cache, PageRow
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.site import (
     REF_KINDS,
@@ -60,8 +62,11 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
     with tempfile.TemporaryDirectory(prefix="kgraph-cache-") as tmp:
         work = Path(tmp) / CACHE_FILE
         shutil.copyfile(cache_file, work)
-        cache = Cache(work)
-        plan = _plan(cache, sites, orgs, identity)
+        try:
+            cache = Cache(work)
+            plan = _plan(cache, sites, orgs, identity) if cache.get("schema") == SCHEMA else None
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            plan = None  # a damaged or foreign cache: the full build rewrites it
         if plan is None:
             return None
         check_strict(plan.skipped, plan.warnings, strict)

@@ -129,3 +129,13 @@ def test_a_build_cache_written_by_someone_else_is_not_trusted(site, tmp_path):
     (store / "cache.sqlite").chmod(0o666)
     summary = build_store([site], store)
     assert "incremental" not in summary
+
+
+def test_a_damaged_build_cache_means_a_full_build(site, tmp_path):
+    store = tmp_path / "store"
+    build_store([site], store)
+    (store / "cache.sqlite").write_bytes(b"not a database at all" * 100)
+    summary = build_store([site], store)
+    assert "incremental" not in summary
+    again = rebuild_and_compare(site, tmp_path, store)  # and the rewritten cache works again
+    assert again["incremental"]["pages_extracted"] == 0
