@@ -7,11 +7,10 @@ A URL whose path already ends in `/query` or `/sparql` (Fuseki's `http://host/ds
 taken as the query endpoint itself, with the others beside it (`.../update`, `.../store`);
 `$KGRAPH_UPDATE_URL` and `$KGRAPH_GSP_URL` override the update and Graph Store endpoints.
 
-Reads use the SPARQL 1.1 Protocol (POST application/sparql-query) with Oxigraph's
-`union-default-graph` parameter so that queries see all named graphs as one, as they do
-locally; a server that ignores that parameter sees only its default graph (no rewrite is
-attempted). A build extracts locally as usual, then replaces the whole remote dataset: `DROP ALL`
-on the update endpoint, then one POST of N-Quads to the Graph Store endpoint. Incremental builds
+Reads use the SPARQL 1.1 Protocol (POST application/sparql-query) on the server's default
+graph, where a build puts every triple, so any standard server answers them as they are. A
+build extracts locally as usual, then replaces the whole remote dataset: `DROP ALL` on the
+update endpoint, then one POST of N-Quads to the Graph Store endpoint. Incremental builds
 do not apply (every build is a full replace) and the replace is not atomic for readers. The
 build's meta record (what `version` and `stats` read) is one triple in the graph
 <https://w3id.org/kgraph/id/graph/meta>. HTTP uses only urllib, with the query time limit as
@@ -124,7 +123,7 @@ class RemoteStore:
     def _read_meta(self) -> dict:
         text = f"SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_META_PREDICATE}> ?m }} }}"
         try:
-            answer = self.execute(text, max_rows=10, timeout=30.0, union=False)
+            answer = self.execute(text, max_rows=10, timeout=30.0)
         except _HttpError as e:
             raise StoreError(f"{self.query_url}: {e}") from None
         except TimeoutError:
@@ -138,13 +137,13 @@ class RemoteStore:
                 break
         return {}  # a dataset loaded by other means: readable, but without a build record
 
-    def execute(self, text: str, max_rows: int, timeout: float | None, union: bool = True) -> dict:
+    def execute(self, text: str, max_rows: int, timeout: float | None) -> dict:
         """Run a query remotely; the same plain answer as kgraph.query_worker.execute().
 
         Raises TimeoutError past timeout (seconds); HTTP failures other than a refused query
         (status 400) raise StoreError.
         """
-        url = self.query_url + ("?union-default-graph" if union else "")
+        url = self.query_url
         headers = {"Content-Type": "application/sparql-query; charset=utf-8",
                    "Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
         try:
@@ -166,8 +165,7 @@ class RemoteStore:
         if self._db is None:
             import pyoxigraph as ox
 
-            text = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ ?s ?p ?o }} UNION "
-                    f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>) }} }}")
+            text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the default graph: the meta record is apart
             headers = {"Content-Type": "application/sparql-query; charset=utf-8",
                        "Accept": "application/n-triples"}
             try:
