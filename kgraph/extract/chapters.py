@@ -19,6 +19,8 @@ _STAMP = re.compile(
 _SEP_REQUIRED = re.compile(
     r"^\s*(?:[-*+•]\s*)?(?:[\(\[](?:\d{1,2}:)?\d{1,2}:\d{2}[\)\]]|(?:\d{1,2}:)?\d{1,2}:\d{2}\s*[❙|｜\-–—•·])"
 )
+_LINE_BREAK = re.compile(r"\n|<br\s*/?>", re.I)
+_DIGIT_FIRST = re.compile(r"^\d")
 
 
 def to_seconds(stamp: str) -> int:
@@ -32,7 +34,9 @@ def to_seconds(stamp: str) -> int:
 def find_chapters(body: str) -> tuple[Chapter, ...]:
     """Chapters in page order; a line counts when a timestamp starts it and a title follows."""
     chapters: list[Chapter] = []
-    for raw in re.split(r"\n|<br\s*/?>", body, flags=re.I):
+    for raw in _LINE_BREAK.split(body):
+        if ":" not in raw and "&" not in raw:
+            continue  # strip_markup only removes characters, or makes them from entities: no stamp here
         line = strip_markup(raw)
         if not _SEP_REQUIRED.match(line):
             continue
@@ -40,7 +44,7 @@ def find_chapters(body: str) -> tuple[Chapter, ...]:
         if not m:
             continue
         title = m.group("title").strip(" ❙|-–—")
-        if not title or re.match(r"^\d", title) and ":" in title[:6]:
+        if not title or _DIGIT_FIRST.match(title) and ":" in title[:6]:
             continue
         chapters.append(Chapter(start=to_seconds(m.group("t")), title=title))
     return tuple(chapters)
