@@ -46,6 +46,9 @@ _APPOSITIVE = re.compile(
     r"(?<![\w-])" + _NAME + r"(?:,|\s+\(|\s+(?:is|was))\s+(?:a|an)\s+" + _FILLER + r"{0,3}"
     r"(?:dataset|data\s+set|benchmark|corpus|test\s+set|evaluation\s+suite)\b"
 )
+_HYPHEN_LOWER = re.compile(r"-[a-z]")
+_CAPITAL_OR_DIGIT = re.compile(r"[A-Z0-9]")
+_SUFFIX = re.compile(r"^(.*?)(Bench|QA|Eval|Arena|DBs)$")
 _NOT_NAMES = {"The", "This", "That", "Our", "A", "An", "New", "Public", "Open", "Each", "Every", "Any", "LLM", "AI"}
 
 
@@ -62,7 +65,9 @@ def dataset_key(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, NamedDataset], re.Pattern | None]:
+def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern | None]:
+    """(dataset by name or alias, those names by first word, longest first; a regex of them all,
+    only when some name starts with punctuation and has no first word)."""
     text = resources.files("kgraph").joinpath("data/datasets.csv").read_text(encoding="utf-8")
     by_alias: dict[str, NamedDataset] = {}
     for row in csv.DictReader(text.splitlines()):
@@ -72,10 +77,45 @@ def _table() -> tuple[dict[str, NamedDataset], re.Pattern | None]:
             for n in names:
                 by_alias[n] = ds
     names = sorted(by_alias, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w+-])") if names else None
-    return by_alias, pattern
+    by_first_word: dict[str, list[str]] = {}
+    for n in names:
+        first = _WORD_START.match(n)
+        if first is None:
+            pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w+-])")
+            return by_alias, {}, pattern
+        by_first_word.setdefault(first.group(), []).append(n)
+    return by_alias, by_first_word, None
 
 
+_WORD_START = re.compile(r"(?<![\w-])\w+")
+_NAME_GOES_ON = re.compile(r"[\w+-]")  # 'SQuAD' is not named in 'SQuAD2' or 'SQuAD-style'
+
+
+def _table_mentions(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """(name, span) of each table name in text as a whole word, longest name first, no overlaps.
+
+    What a regex alternation of all names finds, with one dict look-up per word instead of an
+    attempt per name at every position: a name found where a word starts begins with that word.
+    """
+    _, by_first_word, pattern = _table()
+    if pattern is not None:
+        return [(m.group(1), m.span()) for m in pattern.finditer(text)]
+    found = []
+    end = 0
+    for m in _WORD_START.finditer(text):
+        start = m.start()
+        if start < end:
+            continue
+        for name in by_first_word.get(m.group(), ()):
+            stop = start + len(name)
+            if text.startswith(name, start) and not _NAME_GOES_ON.match(text, stop):
+                found.append((name, (start, stop)))
+                end = stop
+                break
+    return found
+
+
+@lru_cache(maxsize=16384)
 def looks_like_dataset_name(name: str) -> bool:
     """True for names written like benchmarks: 'WhodunitBench', 'SWE-Bench+', 'WikiDBs'."""
     return bool(_SHAPED.fullmatch(name.strip()))
@@ -85,28 +125,39 @@ def _distinctive(name: str) -> bool:
     """Two capitalised words, or one with a capital or digit inside ('WikiDBs'); not 'Instruct'
     or an adjective like 'LLM-assisted'."""
     tokens = name.split()
-    if any(re.search(r"-[a-z]", t) for t in tokens):
+    if any(_HYPHEN_LOWER.search(t) for t in tokens):
         return False
-    return len(tokens) >= 2 or bool(re.search(r"[A-Z0-9]", tokens[0][1:]))
+    return len(tokens) >= 2 or bool(_CAPITAL_OR_DIGIT.search(tokens[0][1:]))
 
 
 def _repeats_suffix(name: str) -> bool:
     """'EvalEval' is a name built from the suffix itself, not a benchmark."""
-    m = re.match(r"^(.*?)(Bench|QA|Eval|Arena|DBs)$", name)
+    m = _SUFFIX.match(name)
     return bool(m) and m.group(1) in ("", m.group(2))
+
+
+# Each pattern with literal texts one of which all its matches hold: a text without any skips it.
+_PASSES = (
+    (_SHAPED, ("Bench", "BENCH", "-bench", "QA", "Eval", "Arena", "DBs")),
+    (_BEFORE_WORD, ("dataset", "benchmark", "corpus")),
+    (_AFTER_WORD, ("dataset", "benchmark", "corpus")),
+    (_INTRODUCED, ("construct", "curat", "compil", "assembl", "crowdsourc", "collect")),
+    (_APPOSITIVE, ("data", "benchmark", "corpus", "test", "evaluation")),
+)
 
 
 def named_datasets(text: str) -> list[NamedDataset]:
     """Datasets named in text, each once, in order of first mention."""
-    by_alias, pattern = _table()
+    by_alias = _table()[0]
     found: dict[str, NamedDataset] = {}
     spans: list[tuple[int, int]] = []
-    if pattern is not None:
-        for m in pattern.finditer(text):
-            ds = by_alias[m.group(1)]
-            found.setdefault(ds.key, ds)
-            spans.append(m.span())
-    for regex in (_SHAPED, _BEFORE_WORD, _AFTER_WORD, _INTRODUCED, _APPOSITIVE):
+    for name, span in _table_mentions(text):
+        ds = by_alias[name]
+        found.setdefault(ds.key, ds)
+        spans.append(span)
+    for regex, needs in _PASSES:
+        if not any(word in text for word in needs):
+            continue
         for m in regex.finditer(text):
             name = m.group(1).strip()
             if name.split()[0] in _NOT_NAMES or any(s <= m.start(1) < e for s, e in spans):
