@@ -15,7 +15,7 @@ from kgraph.cache import CACHE_FILE, Cache, entity_id
 from kgraph.errors import InputError
 from kgraph.extract.orgs import load_org_table
 from kgraph.extract.site import PageFacts, extract, page_key, resolve_site_links, site_links, urls_of
-from kgraph.ingest.hugo import markdown_files, open_site, publish_status, read_file
+from kgraph.ingest.hugo import markdown_entries, open_site, publish_status, read_file
 from kgraph.model import Corpus, Page, Site, Skipped, Work
 from kgraph.rdf import corpus_triples
 from kgraph.remote import build_remote, is_remote
@@ -50,10 +50,10 @@ def open_sites(sources: list[str | Path]) -> list[Site]:
     return [open_site(s) for s in sources] if sources else [open_site(sample_site())]
 
 
-def signature(path: Path) -> tuple[int, int]:
+def signature(path: str | Path) -> tuple[int, int]:
     """What tells a file changed without reading it."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return (0, -1)
     return (st.st_mtime_ns, st.st_size)
@@ -61,12 +61,11 @@ def signature(path: Path) -> tuple[int, int]:
 
 def scan(sites: list[Site], progress: Progress | None = None) -> Iterator[FileRead]:
     """Read every markdown file of every site, in order."""
-    listed = [(i, site, path) for i, site in enumerate(sites) for path in markdown_files(site.content)]
-    for n, (i, site, path) in enumerate(listed, start=1):
-        rel = path.relative_to(site.content).as_posix()
+    listed = [(i, site, rel, path) for i, site in enumerate(sites) for rel, path in markdown_entries(site.content)]
+    for n, (i, site, rel, path) in enumerate(listed, start=1):
         if progress and (n % 50 == 0 or n == len(listed)):
             progress("reading pages", n, len(listed))
-        yield FileRead(i, rel, signature(path), read_file(site, path, rel))
+        yield FileRead(i, rel, signature(path), read_file(site, Path(path), rel))
 
 
 def build_corpus(

@@ -44,7 +44,7 @@ from kgraph.extract.site import (
     site_links,
 )
 from kgraph.extract.urls import canonical_url
-from kgraph.ingest.hugo import markdown_files, page_warnings, read_file
+from kgraph.ingest.hugo import markdown_entries, page_warnings, read_file
 from kgraph.model import Page, Site, Skipped
 from kgraph.rdf import page_triples, record_triples
 from kgraph.store import update_store
@@ -159,8 +159,7 @@ def _read_changed(known: dict, sites: list[Site], plan: _Plan) -> dict[str, tupl
     seen: set[tuple[int, str]] = set()
     skipped: list[tuple[str, Skipped]] = []
     for i, site in enumerate(sites):
-        for path in markdown_files(site.content):
-            rel = path.relative_to(site.content).as_posix()
+        for rel, path in markdown_entries(site.content):
             seen.add((i, rel))
             sig = signature(path)
             old = known.get((i, rel))
@@ -170,7 +169,7 @@ def _read_changed(known: dict, sites: list[Site], plan: _Plan) -> dict[str, tupl
                 if old[3] is not None:
                     skipped.append((order, old[3]))
                 continue
-            result = read_file(site, path, rel)
+            result = read_file(site, Path(path), rel)
             why = skipped_of(result)
             kind = result.kind if isinstance(result, Page) else ""
             plan.files.append((i, rel, *sig, kind, why))
