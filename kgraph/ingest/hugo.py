@@ -349,6 +349,7 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
 
 
 _BLOCK_NESTING = re.compile(r"^[ \t]*(?:[-?:][ \t]+){%d,}" % MAX_NESTING)  # noqa: UP031
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def _check_nesting(text: str) -> None:
@@ -357,15 +358,17 @@ def _check_nesting(text: str) -> None:
     Counts flow brackets, block indicators starting a line ("- - - x", "? ? x") and indentation.
     """
     depth = deepest = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    lines = text.split("\n")
+    if "[" in text or "{" in text:
+        for ch in _BRACKETS.findall(text):  # the brackets only, not every character
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            else:
+                depth = max(0, depth - 1)
+    # Either test needs a line of 2 * MAX_NESTING characters or more: most pages have none.
+    long_lines = [line for line in text.split("\n") if len(line) >= 2 * MAX_NESTING]
     too_deep = deepest > MAX_NESTING or any(
-        _BLOCK_NESTING.match(line) or len(line) - len(line.lstrip()) > 4 * MAX_NESTING for line in lines)
+        _BLOCK_NESTING.match(line) or len(line) - len(line.lstrip()) > 4 * MAX_NESTING for line in long_lines)
     if too_deep:
         raise FrontMatterError(f"nested more than {MAX_NESTING} levels deep")
 
