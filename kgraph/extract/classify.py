@@ -447,6 +447,7 @@ _PUBLISHER = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def _words(text: str) -> str:
     """'Survival & Flourishing' -> 'survival and flourishing': lower-case words, one space apart."""
     return " ".join(_NAME_WORD.findall(text.lower().replace("&", " and ")))

@@ -29,6 +29,7 @@ class OrgTable:
     text_pattern: re.Pattern | None = None  # only for names that do not start with a letter or digit
     _text_names: dict[str, str] = field(default_factory=dict)
     _by_first_word: dict[str, list[tuple[str, str]]] | None = None
+    _host_owner: dict[str, str | None] = field(default_factory=dict)  # find_url's answers that ignore the path
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
     _names: dict[str, tuple[str, ...]] | None = None
 
@@ -46,13 +47,14 @@ class OrgTable:
             self.by_domain[d.lower()] = key
         self.text_pattern = None
         self._by_first_word = None
+        self._host_owner = {}
         self._prefixes = None
         self._names = None
 
     def find_name(self, text: str) -> Organization | None:
         """The organization a name or alias refers to ('NY Times', "Anthropic's"), or None."""
-        t = re.sub(r"['’]s$", "", text.strip()).lower()
-        t = re.sub(r"^the\s+", "", t) if t not in self.by_alias else t
+        t = _POSSESSIVE_S.sub("", text.strip()).lower()
+        t = _THE.sub("", t) if t not in self.by_alias else t
         key = self.by_alias.get(t) or self.by_alias.get("the " + t)
         return self.by_key[key] if key else None
 
@@ -68,15 +70,24 @@ class OrgTable:
     def find_url(self, host: str, path: str = "") -> Organization | None:
         """The organization that owns a host (longest matching domain suffix, path-aware)."""
         host = host.lower()
+        if host in self._host_owner:  # a host none of whose domains has a path prefix: same answer for any path
+            key = self._host_owner[host]
+            return self.by_key[key] if key is not None else None
+        prefixes = self._by_path_prefix()
         parts = host.split(".")
-        for i in range(len(parts) - 1):
-            domain = ".".join(parts[i:])
-            for prefix, key in self._by_path_prefix().get(domain, ()):
+        domains = [".".join(parts[i:]) for i in range(len(parts) - 1)]
+        for domain in domains:
+            for prefix, key in prefixes.get(domain, ()):
                 if path.startswith(prefix):
                     return self.by_key[key]
             if domain in self.by_domain:
-                return self.by_key[self.by_domain[domain]]
-        return None
+                found = self.by_domain[domain]
+                break
+        else:
+            found = None
+        if not any(d in prefixes for d in domains):
+            self._host_owner[host] = found
+        return self.by_key[found] if found is not None else None
 
     def _by_path_prefix(self) -> dict[str, list[tuple[str, str]]]:
         """Domains given with a path ('nist.gov/aisi'), by host, longest prefix first."""
@@ -142,6 +153,8 @@ class OrgTable:
         return list(found.values())
 
 
+_POSSESSIVE_S = re.compile(r"['’]s$")
+_THE = re.compile(r"^the\s+")
 _WORD_START = re.compile(r"(?<![\w.])\w+")  # a word not glued to the one before ('U.S', 'x.com')
 _WORD_CHAR = re.compile(r"\w")
 
