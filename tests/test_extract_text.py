@@ -166,3 +166,25 @@ def test_a_journals_home_page_is_not_a_paper():
     assert kind_from_url("https://nature.com/") == ""
     assert kind_from_url("https://science.org/doi/10.1126/science.ade9097") == "paper"
     assert kind_from_url("https://nature.com/articles/s41586-020-1234-5") == "paper"
+
+
+def test_mentioned_in_takes_the_longest_name_at_each_word_without_overlaps():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Stanford University", aliases=["Stanford"])
+    table.add("Stanford Law School")
+    table.add("Apple Inc.", aliases=["Apple"])
+    found = table.mentioned_in("Stanford Law School, not x.Stanford or Stanfordx; Apple Inc. and Apple")
+    assert [o.name for o in found] == ["Stanford Law School", "Apple Inc."]
+    table.add("(ISC)2")  # a name without a first word: the regex does the job, same answer
+    assert [o.name for o in table.mentioned_in("(ISC)2 and Stanford")] == ["(ISC)2", "Stanford University"]
+
+
+def test_may_hold_folds_case_as_re_ignorecase_does():
+    from kgraph.extract.links import _may_hold
+
+    assert _may_hold("See the LINKS below", ("link",))
+    assert _may_hold("lınks (dotless i)", ("link",))  # re.I matches 'ı' to 'i'
+    assert _may_hold("ſources", ("sources",))
+    assert not _may_hold("nothing here", ("link", "sources"))

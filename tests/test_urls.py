@@ -1,6 +1,6 @@
 import pytest
 
-from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, resolve
+from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, path_of, resolve
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,10 @@ def test_identifiers():
     assert arxiv_id("https://example.com/abs/2310.06009") == ""
     assert doi_of("https://doi.org/10.1145/3442188.3445922") == "10.1145/3442188.3445922"
     assert doi_of("https://dl.acm.org/doi/abs/10.1145/3442188.3445922") == "10.1145/3442188.3445922"
+
+
+def test_path_of():
+    assert path_of("https://arxiv.org/abs/2206.07682?x=1#y") == "/abs/2206.07682"
+    assert path_of("https://example.com") == ""
+    with pytest.raises(ValueError):
+        path_of("https://[::1/x")  # malformed, as urlsplit says
