@@ -25,8 +25,14 @@ _SHAPED = re.compile(
     r"(?<![\w/.#@-])((?:[A-Z][A-Za-z0-9]*+-)?(?:[A-Z][a-z0-9]++|[A-Z]++(?![a-z])){1,4}"
     r"(?:Bench|BENCH|-bench|-Bench|QA|Eval|Arena|DBs)(?:\+\+|\+|-?\d+(?:\.\d+)?)?)(?![\w/])"
 )
-_NAME = r"((?:[A-Z][\w+\-]*)(?:\s[A-Z][\w+\-]*){0,2})"
-_BEFORE_WORD = re.compile(r"(?<![\w-])" + _NAME + r"\s+(?:dataset|benchmark|corpus)\b")
+# One to three capitalised words. Each word's characters are taken whole (*+): what follows a name
+# (a space, a comma, a look-ahead refusing word characters) never starts with one of them, so giving
+# some back could not make a match. _NAME_ALONE is _NAME not glued to a word or hyphen before it
+# ('(?<![\w-])' + _NAME) with the look-behind after the first capital, so the engine jumps from capital
+# to capital: the same matches, 2-3x faster.
+_NAME = r"((?:[A-Z][\w+\-]*+)(?:\s[A-Z][\w+\-]*+){0,2})"
+_NAME_ALONE = r"([A-Z](?<![\w-][A-Z])[\w+\-]*+(?:\s[A-Z][\w+\-]*+){0,2})"
+_BEFORE_WORD = re.compile(_NAME_ALONE + r"\s+(?:dataset|benchmark|corpus)\b")
 _AFTER_WORD = re.compile(r"\b(?:dataset|benchmark|corpus)(?:,)?\s+(?:called\s+|named\s+)?" + _NAME + r"(?![\w-])")
 # How papers introduce a dataset of their own: "we construct and release Retro-Misconceptions",
 # "the newly constructed Retro-TruthfulQA", "WidgetQA, a new benchmark of ...", "X is a dataset of ...".
@@ -43,7 +49,7 @@ _INTRODUCED = re.compile(
 _FUNCTION_WORDS = r"of|for|with|on|in|by|from|to|that|which|whose|who|its|their|and|or|but|trained|used"
 _FILLER = rf"(?:(?!(?:{_FUNCTION_WORDS})\b)[a-z][a-z0-9\-]*\s+)"
 _APPOSITIVE = re.compile(
-    r"(?<![\w-])" + _NAME + r"(?:,|\s+\(|\s+(?:is|was))\s+(?:a|an)\s+" + _FILLER + r"{0,3}"
+    _NAME_ALONE + r"(?:,|\s+\(|\s+(?:is|was))\s+(?:a|an)\s+" + _FILLER + r"{0,3}"
     r"(?:dataset|data\s+set|benchmark|corpus|test\s+set|evaluation\s+suite)\b"
 )
 _HYPHEN_LOWER = re.compile(r"-[a-z]")
