@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from kgraph.extract.orgs import names_at_word_starts
 from kgraph.extract.people import slug
 
 __all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key"]
@@ -94,31 +95,18 @@ def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern 
 
 
 _WORD_START = re.compile(r"(?<![\w-])\w+")
+_GLUED = re.compile(r"[\w-]")  # 'GPT-4' does not name a dataset '4'
 _NAME_GOES_ON = re.compile(r"[\w+-]")  # 'SQuAD' is not named in 'SQuAD2' or 'SQuAD-style'
 
 
 def _table_mentions(text: str) -> list[tuple[str, tuple[int, int]]]:
-    """(name, span) of each table name in text as a whole word, longest name first, no overlaps.
-
-    What a regex alternation of all names finds, with one dict look-up per word instead of an
-    attempt per name at every position: a name found where a word starts begins with that word.
-    """
+    """(name, span) of each table name in text as a whole word, longest name first, no overlaps."""
     _, by_first_word, pattern = _table()
     if pattern is not None:
         return [(m.group(1), m.span()) for m in pattern.finditer(text)]
-    found = []
-    end = 0
-    for m in _WORD_START.finditer(text):
-        start = m.start()
-        if start < end:
-            continue
-        for name in by_first_word.get(m.group(), ()):
-            stop = start + len(name)
-            if text.startswith(name, start) and not _NAME_GOES_ON.match(text, stop):
-                found.append((name, (start, stop)))
-                end = stop
-                break
-    return found
+    return [
+        (name, (start, stop)) for start, stop, name in names_at_word_starts(text, by_first_word, _GLUED, _NAME_GOES_ON)
+    ]
 
 
 @lru_cache(maxsize=16384)
