@@ -375,17 +375,3 @@ def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
         if c.context:
             yield node, T["context"], _lit(c.context)
 
-
-def corpus_quads(corpus: Corpus) -> Iterator[tuple[str, str, str, str]]:
-    """TEMPORARY (removed once the extraction speed-up lands): the store's previous layout, one
-    named graph per page, which that work's before/after comparison is made on."""
-    entities = _u(ID["graph/entities"])
-    for t in entity_triples(corpus):
-        yield (*t, entities)
-    cites: dict[str, list[Citation]] = {}
-    for c in corpus.citations:
-        cites.setdefault(c.page, []).append(c)
-    for ep in corpus.episodes.values():
-        g = _u(ID["graph/page/" + _path_id(ep.key)])
-        for t in page_triples(ep, cites.get(ep.key, [])):
-            yield (*t, g)

@@ -36,6 +36,9 @@ KIND_RANK = {
     )
 }
 REF_KINDS = ("episode", "post")  # the pages whose references go in the graph
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# list items ("- ", "1. "), headings, chapter lines; "**Bold** text" is prose, not a list item
+_NOT_PROSE = re.compile(r"\s*(?:[-*+•]\s|\d+[.)]\s|#|\(?\d{1,2}:\d{2})")
 _TRANSISTOR = re.compile(r"\{\{<\s*transistor\s+src=\"([^\"]+)\"", re.I)
 _RECORDED = re.compile(r"RECORDED\s+(\d{4})[.\-/](\d{1,2})[.\-/](\d{1,2})", re.I)
 _AFFIL = re.compile(
@@ -381,8 +384,8 @@ def prose_lines(body: str) -> list[str]:
     """The body's running text, line by line: not list items or headings (reference titles are
     Title Cased and would read as names), not chapter lines."""
     out = []
-    for line in re.sub(r"<!--.*?-->", " ", body, flags=re.S).split("\n"):
-        if re.match(r"^\s*([-*+•]|\d+[.)]|#)", line) or re.match(r"^\s*\(?\d{1,2}:\d{2}", line):
+    for line in _COMMENT.sub(" ", body).split("\n"):
+        if _NOT_PROSE.match(line):
             continue
         text = strip_markup(line)
         if text:
