@@ -69,6 +69,7 @@ PAPER_HOSTS = (
     "researchgate.net/publication",
     "iopscience.iop.org",
     "mdpi.com",
+    "scirp.org",
     "frontiersin.org",
     "cambridge.org/core",
     "jstor.org",
@@ -243,7 +244,7 @@ KIND_WORDS = {
     "course": "page",
     "event": "page",
     "explainer": "page",
-    "survey": "paper",
+    "survey": "page",  # an opinion survey or poll; a literature survey is on a paper host anyway
     "poll": "page",
     "petition": "page",
     "job posting": "page",
