@@ -150,11 +150,11 @@ def build_store(
         def cache(folder: Path) -> None:
             timings["store"] = time.perf_counter() - clock
             write_cache(folder / CACHE_FILE, corpus, rows, sites, identity)
+            timings["cache"] = time.perf_counter() - clock - timings["store"]
+            summary["timings"] = {k: round(v, 2) for k, v in timings.items()}  # before meta.json is written
 
         meta = write_store(store, corpus_triples(corpus), {**identity, "summary": summary}, extra=cache)
-        timings["cache"] = time.perf_counter() - clock - timings["store"]
         summary["triples"] = meta["quads"]
-        summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 
