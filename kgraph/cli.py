@@ -216,7 +216,7 @@ def stats(store: Path | None, top: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"types": counts, "top_works": works, "top_guests": guests}, default=str, indent=2))
         return
-    click.echo(f"Store {kg.path} (built {kg._store.meta.get('built')}, {len(kg)} quads)\n")
+    click.echo(f"Store {kg.path} (built {kg._store.meta.get('built')}, {len(kg)} triples)\n")
     click.echo("Entities by type:")
     for row in counts:
         click.echo(f"  {row['type'].rsplit('/', 1)[-1]:<22} {row['count']:>7}")

@@ -122,4 +122,4 @@ class KnowledgeGraph:
         return len(self._store)
 
     def __repr__(self) -> str:
-        return f"KnowledgeGraph({str(self.path)!r}, {len(self)} quads)"
+        return f"KnowledgeGraph({str(self.path)!r}, {len(self)} triples)"

@@ -396,7 +396,7 @@ def main() -> None:
     st.sidebar.title("kgraph")
     view = st.sidebar.radio("View", VIEWS, key="view")
     filters = sidebar_filters(opts)
-    st.sidebar.caption(data.md_escape(f"Store {kg.path} · {len(kg)} quads"))
+    st.sidebar.caption(data.md_escape(f"Store {kg.path} · {len(kg)} triples"))
     PAGES[view](kg, ix, filters)
 
 
