@@ -1,5 +1,7 @@
 """Links, chapters and people: the text-level extractors, on page fragments."""
 
+import pytest
+
 from kgraph.extract.chapters import find_chapters, to_seconds
 from kgraph.extract.links import find_links, strip_markup
 from kgraph.extract.people import clean_name, guests_from_title, person_key
@@ -188,3 +190,19 @@ def test_may_hold_folds_case_as_re_ignorecase_does():
     assert _may_hold("lınks (dotless i)", ("link",))  # re.I matches 'ı' to 'i'
     assert _may_hold("ſources", ("sources",))
     assert not _may_hold("nothing here", ("link", "sources"))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("the Department of Commerce, the Institute said", ["Department of Commerce"]),
+        ("the Department of Government Efficiency, Musk’s project", ["Department of Government Efficiency"]),
+        ("House Committee on Science, Space, and Technology", ["House Committee on Science, Space, and Technology"]),
+        ("the O'Neill Institute for Global Health Law", ["O'Neill Institute for Global Health Law"]),
+        ("Georgetown’s Center for Security and Emerging Technology", ["Center for Security and Emerging Technology"]),
+    ],
+)
+def test_institution_names_stop_at_an_apposition_or_a_possessive(text, names):
+    from kgraph.extract.orgs import orgs_in_text
+
+    assert [o.name for o in orgs_in_text(text)] == names

@@ -225,10 +225,15 @@ _HEADS = (
     r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network"
 )
 _CAP = r"(?:[A-Z][\w&'’\-]*(?:\.(?=\w)\w+)*)"
-_LINK = r"(?:\s*,|\s+(?:of|for|on|and|&|de|the)){0,3}"
+# A capitalised word after the head word: "O'Neill" yes, but a possessive ("..., Musk's plan")
+# starts something else
+_TAIL_CAP = r"(?:[A-Z][\w&\-]*(?:['’](?!s\b)\w+)*(?:\.(?=\w)\w+)*(?!['’]s\b))"
+# Words inside a name: "of", "and"... and commas of a list ("Science, Space, and Technology"),
+# but not ", the": "Department of Commerce, the Institute ..." is two names
+_LINK = r"(?:\s*,(?!\s*the\b)|\s+(?:of|for|on|and|&|de|the)){0,3}"
 _ORG_PHRASE = re.compile(
-    rf"(?<![\w.])((?:{_CAP}\s+){{1,5}}(?:{_HEADS})(?:(?:\s+(?:of|for|on|in)(?:\s+the)?\s+{_CAP}(?:{_LINK}\s+{_CAP}){{0,4}}))?"
-    rf"|(?:{_HEADS})\s+(?:of|for|on)(?:\s+the)?\s+{_CAP}(?:{_LINK}\s+{_CAP}){{0,4}})(?![\w])"
+    rf"(?<![\w.])((?:{_CAP}\s+){{1,5}}(?:{_HEADS})(?:(?:\s+(?:of|for|on|in)(?:\s+the)?\s+{_TAIL_CAP}(?:{_LINK}\s+{_TAIL_CAP}){{0,4}}))?"
+    rf"|(?:{_HEADS})\s+(?:of|for|on)(?:\s+the)?\s+{_TAIL_CAP}(?:{_LINK}\s+{_TAIL_CAP}){{0,4}})(?![\w])"
 )
 _LEADING = re.compile(r"^(?:The|A|An|This|That|These|Our|Their|His|Her|Its|In|At|From|With|And|Or|But|For|By|On|Of)\s+")
 
