@@ -146,10 +146,6 @@ class Cache:
                 out[key] = pickle.loads(zlib.decompress(blob))
         return out
 
-    def all_records(self) -> Iterator[object]:
-        for (blob,) in self.db.execute("SELECT record FROM pages ORDER BY ord"):
-            yield pickle.loads(zlib.decompress(blob))
-
     def put_page(self, source: int, record, citations: int, versions: dict[str, list], links: Iterable[str]) -> None:
         """Store a page's record, its versions of entities and the site URLs it links to."""
         self.drop_page(record.key)
