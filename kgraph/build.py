@@ -1,4 +1,4 @@
-"""The build pipeline: sources -> sites -> pages -> corpus -> quads -> store."""
+"""The build pipeline: sources -> sites -> pages -> corpus -> triples -> store (and its build cache)."""
 
 from __future__ import annotations
 
