@@ -59,7 +59,8 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
     cache_file = store / CACHE_FILE
     if not (store / "meta.json").is_file() or not Cache.trusted(cache_file):
         return None
-    with tempfile.TemporaryDirectory(prefix="kgraph-cache-") as tmp:
+    # beside the store: on the same disk, so the finished cache is moved into it, not copied
+    with tempfile.TemporaryDirectory(prefix=f".{store.name}.cache-", dir=store.parent) as tmp:
         work = Path(tmp) / CACHE_FILE
         shutil.copyfile(cache_file, work)
         try:
