@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgraph.build import check_strict, page_versions, signature, skipped_of
@@ -42,10 +43,11 @@ from kgraph.extract.site import (
     people_fingerprint,
     resolve_site_links,
     site_links,
+    urls_of,
 )
 from kgraph.extract.urls import canonical_url
 from kgraph.ingest.hugo import markdown_entries, page_warnings, read_file
-from kgraph.model import Page, Site, Skipped
+from kgraph.model import Citation, Episode, Page, Site, Skipped
 from kgraph.rdf import page_triples, record_triples
 from kgraph.store import update_store
 
@@ -82,22 +84,22 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
     return summary
 
 
+@dataclass
 class _Plan:
     """What changed since the cached build, and the new state of every page."""
 
-    def __init__(self) -> None:
-        self.files: list[tuple] = []  # new rows for the files table
-        self.gone_files: list[tuple[int, str]] = []
-        self.rows: dict[str, PageRow] = {}  # the cached pages
-        self.new: dict[str, tuple[int, PageRecord]] = {}  # page key -> (source, record) of pages read again
-        self.gone: set[str] = set()  # page keys no longer published
-        self.extracted: set[str] = set()
-        self.redo: set[str] = set()  # page keys whose triples are rewritten
-        self.urls: dict[str, list[str]] = {}  # canonical URL -> page keys, after the change
-        self.skipped: list[Skipped] = []
-        self.warnings: list[str] = []
-        self.pages_read = 0
-        self.directory_pages: dict[str, list[Page]] = {}  # base URL -> its published non-reference pages
+    files: list[tuple] = field(default_factory=list)  # new rows for the files table
+    gone_files: list[tuple[int, str]] = field(default_factory=list)
+    rows: dict[str, PageRow] = field(default_factory=dict)  # the cached pages
+    new: dict[str, tuple[int, PageRecord]] = field(default_factory=dict)  # page key -> (source, record) read again
+    gone: set[str] = field(default_factory=set)  # page keys no longer published
+    extracted: set[str] = field(default_factory=set)
+    redo: set[str] = field(default_factory=set)  # page keys whose triples are rewritten
+    urls: dict[str, list[str]] = field(default_factory=dict)  # canonical URL -> page keys, after the change
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pages_read: int = 0
+    directory_pages: dict[str, list[Page]] = field(default_factory=dict)  # base URL -> published non-reference pages
 
 
 def _plan(cache: Cache, sites: list[Site], orgs: OrgTable, identity: dict) -> _Plan | None:
@@ -204,9 +206,7 @@ def _resolve_urls(cache: Cache, plan: _Plan) -> None:
 
 def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
     """Update the cache to the new state; the triples to remove from the graph and to add."""
-    old_urls: dict[str, list[str]] = {}
-    for k in sorted(plan.rows, key=lambda k: plan.rows[k].order):
-        old_urls.setdefault(plan.rows[k].url, []).append(k)
+    old_urls = urls_of(sorted(plan.rows.values(), key=lambda r: r.order))
     redo_old = cache.records(k for k in plan.redo if k in plan.rows)
     remove: list[tuple] = []
     add: list[tuple] = []
@@ -215,7 +215,7 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
         old = redo_old.get(key)
         before: dict[str, list] = {}
         if old is not None:
-            remove.extend(_page_triples(old, old_urls))
+            remove.extend(_page_triples(old.facts.episode, resolve_site_links(old.facts, old_urls)[0]))
             before = cache.page_versions(key)
             cache.drop_page(key)
         if key in plan.gone:
@@ -228,7 +228,7 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
         # the same way (and at the same place) needs no new merge
         touched |= {e for e in before.keys() | versions.keys() if before.get(e) != versions.get(e)}
         cache.put_page(source, record, len(citations), versions, site_links(record.facts))
-        add.extend(page_triples(record.facts.episode, sorted(citations, key=lambda c: (c.line, c.work))))
+        add.extend(_page_triples(record.facts.episode, citations))
     old_merged = cache.merged(touched)
     new_merged = {e: _MERGE[e.split(":", 1)[0]](v) for e, v in cache.versions(touched).items()}
     for e in touched:
@@ -245,9 +245,9 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
     return [t for t in remove if t not in adding], [t for t in dict.fromkeys(add) if t not in removing]
 
 
-def _page_triples(record: PageRecord, urls: dict[str, list[str]]) -> Iterator[tuple]:
-    citations, _ = resolve_site_links(record.facts, urls)
-    return page_triples(record.facts.episode, sorted(citations, key=lambda c: (c.line, c.work)))
+def _page_triples(episode: Episode, citations: list[Citation]) -> Iterator[tuple]:
+    """A page's triples, its citations in the order a full build meets them (by line, then work)."""
+    return page_triples(episode, sorted(citations, key=lambda c: (c.line, c.work)))
 
 
 def _summary(cache: Cache, plan: _Plan) -> dict:
