@@ -37,6 +37,13 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.I | re.S)
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d+[.)])\s+")
 _TAG = re.compile(r"<[^>]+>")
+# Tags that end a block or cell: '<li>A</li><li>B</li>' reads 'A B', not 'AB' (which would hide
+# 'Google DeepMind' in '...to Google DeepMind</li><li>Warning...')
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|h[1-6]|blockquote|section|article|"
+    r"figure|figcaption|header|footer|aside|nav|pre|hr)\b[^>]*>",
+    re.I,
+)
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -75,7 +82,7 @@ def _strip(text: str) -> str:
     if "<" in text:
         if "<b" in text or "<B" in text:
             text = _BR.sub(" ", text)
-        text = _TAG.sub("", text)
+        text = _TAG.sub("", _BLOCK_TAG.sub(" ", text))
     if "&" in text:
         text = html.unescape(text)
     if "*" in text or "__" in text or "`" in text:
