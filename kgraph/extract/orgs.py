@@ -28,6 +28,7 @@ class OrgTable:
     by_domain: dict[str, str] = field(default_factory=dict)  # domain (and path prefix) -> key
     text_pattern: re.Pattern | None = None  # only for names that do not start with a letter or digit
     _text_names: dict[str, str] = field(default_factory=dict)
+    _home_aliases: set[str] = field(default_factory=set)  # 'Senate' for 'US Senate': see is_home_alias
     _by_first_word: dict[str, list[str]] | None = None
     _host_owner: dict[str, str | None] = field(default_factory=dict)  # find_url's answers that ignore the path
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
@@ -43,6 +44,8 @@ class OrgTable:
             self.by_alias[alias.lower()] = key
             if match_text and len(alias) > 1:
                 self._text_names[alias] = key
+                if is_home_alias(alias, name):
+                    self._home_aliases.add(alias)
         for d in domains:
             self.by_domain[d.lower()] = key
         self.text_pattern = None
@@ -110,8 +113,10 @@ class OrgTable:
         if self.text_pattern is not None:  # a name starting with punctuation: the general regex
             return self._mentioned_by_regex(text)
         found: dict[str, Organization] = {}
-        for _, _, name in names_at_word_starts(text, index, _GLUED, _WORD_CHAR):
+        for start, stop, name in names_at_word_starts(text, index, _GLUED, _WORD_CHAR):
             key = self._text_names[name]
+            if name in self._home_aliases and not names_the_home_body(text, start, stop):
+                continue
             found.setdefault(key, self.by_key[key])
         return list(found.values())
 
@@ -135,6 +140,8 @@ class OrgTable:
         found: dict[str, Organization] = {}
         for m in self.text_pattern.finditer(text):
             key = self._text_names[m.group(1)]
+            if m.group(1) in self._home_aliases and not names_the_home_body(text, m.start(1), m.end(1)):
+                continue
             found.setdefault(key, self.by_key[key])
         return list(found.values())
 
@@ -145,6 +152,43 @@ _WORD_START = re.compile(r"(?<![\w.])\w+")  # a word not glued to the one before
 _GLUED = re.compile(r"[\w.]")
 _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
+
+
+# The country or union a body's full name starts with, which its short name leaves out
+_HOME = re.compile(r"(?:The\s+)?(?:US|U\.S\.|USA|United States|UK|U\.K\.|United Kingdom|EU|European|Federal)")
+# Capitalised words before a short name that do not make it another body: sentence words, the
+# home country itself, parties ('the Republican Senate' is still the US Senate)
+_NOT_QUALIFIERS = frozenset(
+    "The A An This That These Those Our Their His Her Its In At From With And Or But For By On Of To As "
+    "If When Why How What Who Where While After Before Since Until Then So Yet Will Would Can Could Should "
+    "May Might Must Did Does Do Is Are Was Were Has Have Had Says Said Than Against Into Over Under About "
+    "Without Not No Every Each Both Whole Entire Full New Next Current Former Now Today "
+    "US U.S. USA UK U.K. EU American British European Federal National United States Kingdom "
+    "Republican Republicans Democratic Democrats GOP".split()
+)
+_QUALIFIER_BEFORE = re.compile(r"(?:^|[^\w.’'])([A-Z][\w.’'\-]*|state|federal)\s+$")
+_BILL_AFTER = re.compile(r"\s+(?:Bill|Resolution|Joint Resolution)\s+(?:No\.\s*)?[A-Z]{0,3}\d")
+
+
+def is_home_alias(alias: str, name: str) -> bool:
+    """A short name that drops the country from the full one: 'Senate' for 'US Senate',
+    'AI Security Institute' for 'UK AI Security Institute', 'Copyright Office' for 'US Copyright
+    Office'. Only those can name another country's or state's body of the same kind."""
+    return alias != name and name.endswith(" " + alias) and bool(_HOME.fullmatch(name[: -len(alias) - 1]))
+
+
+def names_the_home_body(text: str, start: int, stop: int) -> bool:
+    """Does the short name at text[start:stop] stand for its home country's body?
+
+    Not when another qualifier stands right before it ('Colorado Senate', 'Utah Senate', 'Japan
+    AI Safety Institute', 'the state Senate': a different body), and not as part of a numbered
+    bill's name ('Senate Bill 24-205', 'House Bill 1121'), which is how states number their bills
+    (the US Congress writes 'S. 321') and says nothing certain about which chamber it is.
+    """
+    before = _QUALIFIER_BEFORE.search(text, max(0, start - 40), start)
+    if before and before.group(1) not in _NOT_QUALIFIERS:
+        return False
+    return not _BILL_AFTER.match(text, stop)
 
 
 def names_at_word_starts(
