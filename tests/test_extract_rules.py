@@ -41,3 +41,84 @@ def test_a_short_chamber_name_in_a_numbered_bill_is_not_the_chamber():
     assert table.mentioned_in("Senate Bill No. 149") == []
     assert [o.name for o in table.mentioned_in("Senate bill - Decoupling America's AI")] == ["US Senate"]
     assert [o.name for o in table.mentioned_in("US Senate Bill 12")] == ["US Senate"]  # full name: kept
+
+
+def test_a_law_named_before_a_link_is_not_its_publisher():
+    from kgraph.extract.classify import publisher_name
+    from kgraph.model import Link
+
+    def said(lead):
+        return publisher_name(Link(url="https://example.org/a", text="article", line=1, lead=lead), "page")
+
+    assert said("EU AI Act") == said("Utah Senate Bill 149") == said("Executive Order 14110") == ""
+    assert said("CHIPS and Science Act of 2022") == said("Paris Agreement") == ""
+    assert said("Reuters") == "Reuters" and said("Act Now Coalition") == "Act Now Coalition"
+
+
+def test_investigation_standard_and_overview_say_what_a_link_is_so_the_words_before_name_its_publisher():
+    from kgraph.extract.classify import classify, is_generic_anchor
+    from kgraph.extract.links import find_links
+    from kgraph.extract.orgs import OrgTable
+
+    assert all(is_generic_anchor(w) for w in ("investigation", "standard", "overview", "fact sheet"))
+    (link,) = find_links("- Lighthouse Reports [investigation](https://www.lighthousereports.com/investigation/x/) - Title")
+    work, _, _, said = classify(link, link.url, OrgTable())
+    assert (work.kind, work.name, said) == ("news", "Title", "Lighthouse Reports")
+
+
+def _classified(line: str, table):
+    from kgraph.extract.classify import classify
+    from kgraph.extract.links import find_links
+
+    (link,) = find_links(line)
+    return classify(link, link.url, table)
+
+
+def test_a_lead_that_is_the_owners_name_in_any_case_names_it():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Ars Technica", "news", ["arstechnica.com"])
+    _, publisher, named, _ = _classified("- ars Technica [article](https://arstechnica.com/ai/x/) - Title", table)
+    assert named and publisher.name == "Ars Technica"
+    _, _, named, _ = _classified("- ars [article](https://arstechnica.com/ai/x/) - Title", table)
+    assert not named
+
+
+def test_a_misspelt_publisher_name_is_the_linked_sites_owner():
+    from kgraph.extract.classify import misspells
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("American Enterprise Institute", "think tank", ["aei.org"], ["AEI"])
+    line = "- American Enterprise Intitute [blogpost](https://www.aei.org/x/) - Title"
+    _, publisher, named, said = _classified(line, table)
+    assert named and publisher.name == "American Enterprise Institute" and said == ""
+    assert not misspells("American Economic Association", table.names_of("american-enterprise-institute"))
+    assert not misspells("Wire", ("wired",))  # short names: one letter is another outlet
+
+
+def test_a_file_under_a_universitys_publications_is_a_paper():
+    from kgraph.extract.classify import kind_from_url
+
+    assert kind_from_url("https://csc.ucdavis.edu/~cmg/compmech/pubs/CalcEmergTitlePage.htm") == "paper"
+    assert kind_from_url("https://stat.duke.edu/~scs/Courses/Stat376/Papers/Kirkpatrick1983.pdf") == "paper"
+    assert kind_from_url("https://www.cs.ox.ac.uk/people/x/publications/y.pdf") == "paper"
+    assert kind_from_url("https://www.cs.ox.ac.uk/publications/") == ""  # the list, not a work
+    assert kind_from_url("https://cset.georgetown.edu/publication/some-brief/") == ""
+    assert kind_from_url("https://example.com/papers/x.pdf") == ""  # not a university
+
+
+def test_a_university_pdf_cited_by_number_is_a_paper():
+    from kgraph.extract.orgs import OrgTable
+
+    line = "It decreases risk [[2](https://www.govtech.com/a.html),[3](https://economics.mit.edu/sites/files/Persistence.pdf)]."
+    from kgraph.extract.classify import classify
+    from kgraph.extract.links import find_links
+
+    kinds = [classify(link, link.url, OrgTable())[0].kind for link in find_links(line)]
+    assert kinds == ["page", "paper"]
+    (budget,) = find_links("about 850 Billion USD [1](https://comptroller.defense.gov/Budget_Overview_Book.pdf).")
+    assert classify(budget, budget.url, OrgTable())[0].kind == "page"  # a number, but not a university
+    (slides,) = find_links("See the [slides](https://cs.stanford.edu/talk.pdf).")
+    assert classify(slides, slides.url, OrgTable())[0].kind == "page"

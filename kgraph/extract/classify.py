@@ -9,6 +9,7 @@ generic anchor word: "ICLR [paper](…) - The Lottery Ticket Hypothesis" names t
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import islice
 
@@ -17,7 +18,7 @@ from kgraph.extract.orgs import OrgTable
 from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of, path_of
 from kgraph.model import Link, Organization, Work
 
-__all__ = ["classify", "KINDS", "is_generic_anchor", "names_on_line"]
+__all__ = ["classify", "KINDS", "is_generic_anchor", "names_on_line", "misspells"]
 
 KINDS = ("paper", "dataset", "code", "video", "news", "blog", "wikipedia", "social", "page", "episode")
 
@@ -248,6 +249,10 @@ KIND_WORDS = {
     "poll": "page",
     "petition": "page",
     "job posting": "page",
+    "investigation": "news",  # 'Lighthouse Reports [investigation](…)': a newsroom's piece
+    "standard": "page",  # 'ISO [standard](…)'
+    "overview": "page",
+    "fact sheet": "page",
 }
 VENUES = {
     "iclr",
@@ -292,6 +297,12 @@ VENUES = {
 # The regexes of this module, compiled once (classify runs for every link of every page).
 _YEAR = re.compile(r"\d{4}")
 _RESEARCH_PUBLICATION = re.compile(r"/research/publications/[^/]+")
+# A university's host ('csc.ucdavis.edu', 'www2.stat.duke.edu', 'ox.ac.uk', 'unimelb.edu.au')
+_ACADEMIC_HOST = re.compile(r"(?:^|\.)[\w-]+\.(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2})$")
+# ...and a file under its publications: '/~cmg/compmech/pubs/CalcEmerg.htm', '/Courses/Stat376/Papers/x.pdf'
+_ACADEMIC_PUBS = re.compile(r"/(?:pubs|publications|papers)/(?:[^/]+/)*[^/]+\.(?:pdf|html?|ps)$", re.I)
+# A numbered citation's anchor: '[3](…)', '[[2](…),[3](…)]'
+_CITATION_NUMBER = re.compile(r"\[?\d{1,3}\]?")
 _BLOG_URL = re.compile(r"(^|\.)blog\.|/blog/|/posts?/")
 _WORD = re.compile(r"\w+")
 _VENUE_WORD = re.compile(r"[\w-]+")
@@ -340,7 +351,11 @@ def kind_from_url(url: str) -> str:
     if _matches(host, path, VIDEO_HOSTS):
         return "video"
     if path.strip("/") and (
-        _matches(host, path, PAPER_HOSTS) or host.startswith("journals.") or _RESEARCH_PUBLICATION.search(path)
+        _matches(host, path, PAPER_HOSTS)
+        or host.startswith("journals.")
+        or _RESEARCH_PUBLICATION.search(path)
+        or _ACADEMIC_HOST.search(host)
+        and _ACADEMIC_PUBS.search(path)
     ):
         return "paper"
     if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org"):
@@ -384,6 +399,12 @@ def _anchor_kind(text: str) -> str:
         if KIND_WORDS.get(w):
             return KIND_WORDS[w]
     return ""
+
+
+def _is_academic_citation(link: Link, host: str) -> bool:
+    """A PDF on a university's site cited by number ('... decreases risk [[2](…),[3](….mit.edu/….pdf)]')
+    is a scholarly work: numbered citations are how papers and essays point at the literature."""
+    return bool(_CITATION_NUMBER.fullmatch(link.text.strip()) and _ACADEMIC_HOST.search(host))
 
 
 def work_name(link: Link, url: str) -> tuple[str, str]:
@@ -434,7 +455,17 @@ def publisher_name(link: Link, kind: str) -> str:
     last = tokens[-1].lower()
     if last in KIND_WORDS or last in VENUES or last in ("and", "or", "the", "a", "an", "+", "of"):
         return ""
+    if _LEGISLATION.search(lead):
+        return ""  # 'EU AI Act [article]': the line names the law the page is about, not who published it
     return lead
+
+
+# A law, bill, treaty or order by its name: 'EU AI Act', 'Senate Bill 24-205', 'Executive Order
+# 14110', 'Paris Agreement', 'Montreal Protocol'; a number or year may follow
+_LEGISLATION = re.compile(
+    r"\b(?:Act|Bill|Regulation|Directive|Treaty|Accord|Agreement|Convention|Protocol|Amendment|Charter|"
+    r"Constitution|Executive Order|Ordinance|Statute)(?:\s+(?:of\s+)?[A-Z]{0,3}[\d][\w.\-/]*)?$"
+)
 
 
 _ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
@@ -474,9 +505,27 @@ def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
     forms = _name_forms(names)
     if not forms:
         return False
-    anchor = "" if is_generic_anchor(link.text) else _words(link.text.strip("()[] ")).replace(" ", "")
+    generic = is_generic_anchor(link.text)
+    anchor = "" if generic else _words(link.text.strip("()[] ")).replace(" ", "")
+    lead = _words(link.lead) + " " if generic else ""  # 'ars Technica [article]': the whole lead, any case
     parts = [_words(p) + " " for p in (link.lead.strip(), _SEPARATOR.sub("", link.tail)) if p[:1].isupper()]
-    return any(anchor == squashed or any(p.startswith(words) for p in parts) for words, squashed in forms)
+    return any(
+        anchor == squashed or lead == words or any(p.startswith(words) for p in parts) for words, squashed in forms
+    )
+
+
+def misspells(said: str, names: tuple[str, ...]) -> bool:
+    """Is the publisher name on the line a misspelling of one of the linked site owner's names?
+
+    'American Enterprise Intitute [blogpost](aei.org/…)': the domain says whose it is, so a long
+    name one or two letters off is that owner, not a new organization. Short names are left
+    alone ('Wired' and 'Wire' are two outlets).
+    """
+    said = _words(said)
+    return len(said) >= 12 and any(
+        abs(len(n) - len(said)) <= 2 and SequenceMatcher(None, said, n).ratio() >= 0.92
+        for n in (_words(name) for name in names)
+    )
 
 
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
@@ -495,7 +544,9 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
             kind = "news"
         elif words_kind:
             kind = words_kind
-        elif path.lower().endswith(".pdf") and _PAPER_CONTEXT.search(link.context):
+        elif path.lower().endswith(".pdf") and (
+            _PAPER_CONTEXT.search(link.context) or _is_academic_citation(link, host)
+        ):
             kind = "paper"
         else:
             kind = "page"
@@ -513,6 +564,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
         key = canon
     said = publisher_name(link, kind)
     named = orgs.find_name(said) if said else None
+    if said and named is None and owner is not None and misspells(said, orgs.names_of(owner.key)):
+        named = owner
     if not said and owner is not None and names_on_line(link, orgs.names_of(owner.key)):
         named = owner  # '[Pause AI](https://pauseai.info)', '(Bloomberg)', 'Time "AI Dictionary" [page](time.com/…)'
     publisher = named or (owner if owner is not None and owner.kind != "company" else None)
