@@ -122,3 +122,38 @@ def test_a_university_pdf_cited_by_number_is_a_paper():
     assert classify(budget, budget.url, OrgTable())[0].kind == "page"  # a number, but not a university
     (slides,) = find_links("See the [slides](https://cs.stanford.edu/talk.pdf).")
     assert classify(slides, slides.url, OrgTable())[0].kind == "page"
+
+
+def test_a_department_and_an_ization_name_have_their_usual_variants():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Department of the Treasury", "government", ["treasury.gov"], ["US Department of the Treasury"])
+    table.add("International Civil Aviation Organization", "intergovernmental", ["icao.int"], ["ICAO"])
+    assert table.find_name("Treasury Department").name == "Department of the Treasury"
+    assert table.find_name("US Treasury Department").name == "Department of the Treasury"
+    assert [o.name for o in table.mentioned_in("the International Civil Aviation Organisation certifies")] == [
+        "International Civil Aviation Organization"
+    ]
+    table.add("Energy Department Store", "company", [], ["Energy Department"])  # another row's own alias
+    table.add("Department of Energy", "government", ["energy.gov"])
+    assert table.find_name("Energy Department").name == "Energy Department Store"  # a variant never takes it
+
+
+def test_an_organization_or_organisation_is_an_institution_head_word():
+    from kgraph.extract.orgs import orgs_in_text
+
+    text = "We need an equivalent of the World Meteorological Organisation, but for AI."
+    assert [o.name for o in orgs_in_text(text)] == ["World Meteorological Organisation"]
+
+
+def test_a_line_naming_the_owner_with_other_spacing_names_it():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Grand View Research", "company", ["grandviewresearch.com"])
+    table.add("Meta", "company", ["meta.com"])
+    line = "- Grandview Research market trends - [RPA Market Trends](https://www.grandviewresearch.com/x)"
+    assert _classified(line, table)[2]
+    line = "- Metaculus forecasts - [A question](https://www.meta.com/x)"  # whole words only
+    assert not _classified(line, table)[2]

@@ -509,9 +509,21 @@ def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
     anchor = "" if generic else _words(link.text.strip("()[] ")).replace(" ", "")
     lead = _words(link.lead) + " " if generic else ""  # 'ars Technica [article]': the whole lead, any case
     parts = [_words(p) + " " for p in (link.lead.strip(), _SEPARATOR.sub("", link.tail)) if p[:1].isupper()]
+    glued = {g for p in parts for g in _word_prefixes_glued(p)}  # 'Grandview Research' for 'Grand View Research'
     return any(
-        anchor == squashed or lead == words or any(p.startswith(words) for p in parts) for words, squashed in forms
+        anchor == squashed or lead == words or squashed in glued or any(p.startswith(words) for p in parts)
+        for words, squashed in forms
     )
+
+
+def _word_prefixes_glued(words: str) -> list[str]:
+    """'grandview research market ' -> ['grandview', 'grandviewresearch', ...]: the first k words
+    without spaces, so a name written with other spacing still matches whole words only."""
+    out, acc = [], ""
+    for w in words.split()[:8]:
+        acc += w
+        out.append(acc)
+    return out
 
 
 def misspells(said: str, names: tuple[str, ...]) -> bool:

@@ -40,7 +40,10 @@ class OrgTable:
         key = slug(name)
         url = f"https://{domains[0]}" if domains else ""
         self.by_key[key] = Organization(name=name, key=key, url=url, kind=kind)
-        for alias in [name, *aliases]:
+        given = [name, *aliases]
+        for alias in _with_variants(given):
+            if alias not in given and self.by_alias.get(alias.lower(), key) != key:
+                continue  # a variant never takes a name another row gives
             self.by_alias[alias.lower()] = key
             if match_text and len(alias) > 1:
                 self._text_names[alias] = key
@@ -152,6 +155,27 @@ _WORD_START = re.compile(r"(?<![\w.])\w+")  # a word not glued to the one before
 _GLUED = re.compile(r"[\w.]")
 _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
+
+
+_DEPARTMENT_OF = re.compile(r"^((?:US|U\.S\.)\s+)?Department of (?:the\s+)?([A-Z][a-z]+)$")
+_IZATION = re.compile(r"(?<=\w)i([sz])ation")
+
+
+def _with_variants(names: list[str]) -> list[str]:
+    """The names as written, then the other ways people write them, each once.
+
+    'Department of Energy' is also 'Energy Department' (and 'US Department of X' 'US X
+    Department'); British and American spellings of -isation/-ization are the same name
+    ('International Civil Aviation Organisation').
+    """
+    out = list(names)
+    for n in names:
+        m = _DEPARTMENT_OF.match(n)
+        if m:
+            out.append(f"{m.group(1) or ''}{m.group(2)} Department")
+        if _IZATION.search(n):
+            out.append(_IZATION.sub(lambda z: "i" + ("z" if z.group(1) == "s" else "s") + "ation", n))
+    return list(dict.fromkeys(out))
 
 
 # The country or union a body's full name starts with, which its short name leaves out
@@ -266,7 +290,7 @@ _HEADS = (
     r"Institute|Foundation|University|Universit[ée]|Center|Centre|Lab|Labs|Laboratory|School|College|"
     r"Office|Department|Ministry|Committee|Commission|Council|Agency|Association|Society|Coalition|"
     r"Alliance|Fund|Trust|Initiative|Corporation|Corp\.|Inc\.|Ltd\.|Bureau|Authority|Parliament|"
-    r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network"
+    r"Archives|Academy|Consortium|Federation|Union|Board|Court|Party|Press|Network|Organi[sz]ation"
 )
 _CAP = r"(?:[A-Z][\w&'’\-]*(?:\.(?=\w)\w+)*)"
 # A capitalised word after the head word: "O'Neill" yes, but a possessive ("..., Musk's plan")
