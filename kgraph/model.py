@@ -71,6 +71,9 @@ class Organization:
     key: str  # stable identity (slug of the canonical name)
     url: str = ""
     kind: str = ""
+    # keys of the pages naming it (in text, as publisher of a link, as a guest's affiliation): one
+    # page's view has its own key, the merge has them all, so counts need no query over the graph
+    named_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Work:
     identifier: str = ""  # "arXiv:2103.03386", "doi:10.1/x"
     publisher: str = ""  # organization key
     venue: str = ""
+    cited_on: tuple[str, ...] = ()  # keys of the pages linking it (see Organization.named_on)
 
 
 @dataclass(frozen=True)

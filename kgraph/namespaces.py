@@ -41,6 +41,10 @@ class KG(DefinedNamespace):
     category: object
     pageKey: object
     host: object
+    citationCount: object  # statistics, counted at build time
+    pageCount: object
+    referenceCount: object
+    domain: object
 
 
 

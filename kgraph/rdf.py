@@ -208,11 +208,17 @@ T = {
         "section": KG.section,
         "anchorText": KG.anchorText,
         "context": KG.context,
+        "citationCount": KG.citationCount,
+        "pageCount": KG.pageCount,
+        "referenceCount": KG.referenceCount,
+        "domain": KG.domain,
     }.items()
 }
 CLASS_NT = {kind: _u(cls) for kind, cls in CLASS_OF.items()}
 EXTRA_NT = {kind: _u(cls) for kind, cls in EXTRA_CLASS.items()}
 Triple = tuple[str, str, str]
+# a work's web site, as people name it: the host without "www."
+_DOMAIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?:www\.)?([^/:?#]+)")
 
 
 def corpus_triples(corpus: Corpus) -> Iterator[Triple]:
@@ -295,6 +301,8 @@ def org_triples(o: Organization) -> Iterator[Triple]:
         yield s, T["url"], _url(o.url)
     if o.kind:
         yield s, T["orgKind"], _lit(o.kind)
+    if o.named_on:
+        yield s, T["pageCount"], _typed(len(o.named_on), XSD.integer)
 
 
 def work_triples(w: Work) -> Iterator[Triple]:
@@ -305,6 +313,9 @@ def work_triples(w: Work) -> Iterator[Triple]:
     yield s, T["name"], _lit(w.name)
     if w.url:
         yield s, T["url"], _url(w.url)
+        domain = _DOMAIN.match(w.url)
+        if domain:
+            yield s, T["domain"], _lit(domain.group(1).lower())
     yield s, T["kind"], _lit(w.kind)
     if w.identifier:
         yield s, T["identifier"], _lit(w.identifier)
@@ -312,6 +323,8 @@ def work_triples(w: Work) -> Iterator[Triple]:
         yield s, T["publisher"], _u(org_iri(w.publisher))
     if w.venue:
         yield s, T["venue"], _lit(w.venue)
+    if w.cited_on:
+        yield s, T["citationCount"], _typed(len(w.cited_on), XSD.integer)
 
 
 def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
@@ -347,6 +360,7 @@ def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
         yield s, T["mentions"], _u(org_iri(o))
     for d in ep.datasets:
         yield s, T["mentions"], _u(work_iri(d))
+    yield s, T["referenceCount"], _typed(len({c.work for c in citations}), XSD.integer)
     for n, ch in enumerate(ep.chapters, start=1):
         c = _u(f"{iri_s}/chapter/{n}")
         yield s, T["hasPart"], c

@@ -75,3 +75,41 @@ def oxigraph_server(location: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def statistics_mismatches(kg) -> list[str]:
+    """Where the counts stored at build time (kg:citationCount, kg:referenceCount, kg:pageCount)
+    disagree with the same counts aggregated over the graph's own triples."""
+    out = []
+
+    def pairs(q: str) -> dict:
+        return {r["s"]: r["n"] for r in kg.query(q)}
+
+    cited = pairs("SELECT ?s (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p schema:citation ?s . ?s kg:kind ?k } GROUP BY ?s")
+    stored = pairs("SELECT ?s ?n WHERE { ?s kg:citationCount ?n }")
+    out += [f"citationCount of {s}: {stored.get(s)} != {n}" for s, n in cited.items() if stored.get(s) != n]
+    out += [f"citationCount on uncited {s}" for s in stored.keys() - cited.keys()]
+    refs = pairs(
+        "SELECT ?s (COUNT(DISTINCT ?w) AS ?n)"
+        " WHERE { ?s kg:pageKey ?k OPTIONAL { ?s schema:citation ?w } } GROUP BY ?s"
+    )
+    stored = pairs("SELECT ?s ?n WHERE { ?s kg:referenceCount ?n }")
+    out += [f"referenceCount of {s}: {stored.get(s)} != {n}" for s, n in refs.items() if stored.get(s) != n]
+    # organizations: at least the pages whose text names them, at most those reaching them by
+    # any path (a page citing a work that another page says the organization published)
+    low = pairs(
+        "SELECT ?s (COUNT(DISTINCT ?p) AS ?n)"
+        " WHERE { ?p schema:mentions ?s . ?s a schema:Organization } GROUP BY ?s"
+    )
+    high = pairs(
+        "SELECT ?s (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s a schema:Organization . { ?p schema:mentions ?s }"
+        " UNION { ?p schema:citation/schema:publisher ?s }"
+        " UNION { ?p schema:actor/schema:affiliation ?s } } GROUP BY ?s"
+    )
+    stored = pairs("SELECT ?s ?n WHERE { ?s kg:pageCount ?n }")
+    out += [
+        f"pageCount of {s}: {stored.get(s)} not in [{low.get(s, 0)}, {n}]"
+        for s, n in high.items()
+        if not low.get(s, 0) <= stored.get(s, 0) <= n
+    ]
+    return out

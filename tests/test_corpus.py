@@ -13,6 +13,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 from click.testing import CliRunner
+from helpers import statistics_mismatches
 
 from kgraph.cli import cli
 
@@ -171,3 +172,7 @@ def test_every_export_of_the_real_corpus(real_kg, tmp_path):
     assert all(isinstance(d["x"], float) and isinstance(d["r"], int) for _, d in g.nodes(data=True))
     nt = Graph().parse(real_kg.export("nt", tmp_path / "g.nt"), format="nt")
     assert len(nt) == len(real_kg.to_rdflib())
+
+
+def test_counts_stored_at_build_time_match_the_graph(real_kg):
+    assert statistics_mismatches(real_kg) == []

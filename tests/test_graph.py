@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from helpers import SAMPLE, tiny_site, write_page
+from helpers import SAMPLE, statistics_mismatches, tiny_site, write_page
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 
@@ -182,3 +182,9 @@ def test_query_df_and_networkx(sample_kg):
     assert all(isinstance(d["label"], str) and d["label"] for _, d in g.nodes(data=True))
     relations = {d["relation"] for _, _, d in g.edges(data=True)}
     assert {"citation", "actor", "author", "partOfSeries"} <= relations
+
+
+def test_counts_stored_at_build_time_match_the_graph(sample_kg):
+    assert statistics_mismatches(sample_kg) == []
+    top = sample_kg.query("most-cited-works")[0]
+    assert top["citations"] == 2  # the sample's most-cited works are each cited by two pages

@@ -78,7 +78,7 @@ def build_index(kg: KnowledgeGraph) -> GraphIndex:
     for row in kg.query("page-tags"):
         tags[row["page"]].append(str(row["tag"]))
     degree = {v: len(set(g.pred[v]) | set(g.succ[v])) for v in g}
-    return GraphIndex(g, frozenset(pages), {p: tuple(t) for p, t in tags.items()}, degree)
+    return GraphIndex(g, frozenset(pages), {p: tuple(sorted(t)) for p, t in tags.items()}, degree)
 
 
 @dataclass(frozen=True)
@@ -289,8 +289,8 @@ def top_works(index: GraphIndex, limit: int = 20) -> pd.DataFrame:
 
 
 def top_domains(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
-    """Most-linked web sites: domain, pages linking to it, works on it."""
-    return _frame(kg, "linked-domains", ["domain", "pages", "works"], limit)
+    """Most-linked web sites: domain, citations (page-work pairs) linking it, works on it."""
+    return _frame(kg, "linked-domains", ["domain", "citations", "works"], limit)
 
 
 def top_guests(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
@@ -298,24 +298,9 @@ def top_guests(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
     return _frame(kg, "top-guests", ["person", "name", "episodes"], limit)
 
 
-def top_organizations(index: GraphIndex, limit: int = 20) -> pd.DataFrame:
-    """Organizations by the pages mentioning them, publishing what they cite or employing their guests.
-
-    The same counts as organizations-by-mentions.rq, from the entity graph (that query takes
-    seconds on a real corpus: Oxigraph evaluates its UNION without the organization bound).
-    """
-    g = index.graph
-    pages: dict[str, set[str]] = defaultdict(set)
-    for s, o, key in g.edges(keys=True):
-        if g.nodes[o].get("type") != "Organization":
-            continue
-        if key == "mentions" and s in index.pages:
-            pages[o].add(s)
-        elif key in ("publisher", "affiliation"):  # pages citing the work / hosting the guest
-            rel = "citation" if key == "publisher" else "actor"
-            pages[o].update(p for p, keys in g.pred[s].items() if rel in keys and p in index.pages)
-    rows = [{"org": o, "name": g.nodes[o].get("label", o), "pages": len(ps)} for o, ps in pages.items() if ps]
-    return _ranked(rows, "pages", limit, ["org", "name", "pages"])
+def top_organizations(kg: KnowledgeGraph, limit: int = 20) -> pd.DataFrame:
+    """Organizations by the pages naming them: org, name, pages (organizations-by-mentions.rq)."""
+    return _frame(kg, "organizations-by-mentions", ["org", "name", "pages"], limit)
 
 
 # --- entity and episode pages ------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _overview(version: str, _kg: KnowledgeGraph, _ix: data.GraphIndex) -> dict:
     activity = data.activity_by_show(data.pages_frame(_ix))
     return {"counts": data.overview_counts(_kg, _ix), "activity": activity,
             "works": data.top_works(_ix), "domains": data.top_domains(_kg), "guests": data.top_guests(_kg),
-            "orgs": data.top_organizations(_ix)}
+            "orgs": data.top_organizations(_kg)}
 
 
 @st.cache_data(show_spinner=False)
@@ -172,7 +172,7 @@ def overview(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> 
             right.vega_lite_chart(*_per_quarter(o["activity"], measure, title), width="stretch")
     a, b = st.columns(2)
     charts = ((a, o["works"], "citations", "name", "Most-cited works", "type"),
-              (b, o["domains"], "pages", "domain", "Top linked domains", None),
+              (b, o["domains"], "citations", "domain", "Top linked domains", None),
               (a, o["guests"], "episodes", "name", "Most frequent guests", None),
               (b, o["orgs"], "pages", "name", "Most present organizations", None))
     for col, frame, x, y, title, color in charts:

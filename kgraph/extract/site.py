@@ -292,7 +292,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             # so a page's facts do not depend on which other pages exist.
             citations.append(Citation(key, "site:" + canon, link.line, link.section, link.text, link.context))
             if _first_segment(canon) not in d.show_by_path:
-                site_works.append(classify(link, canon, orgs)[0])
+                site_works.append(replace(classify(link, canon, orgs)[0], cited_on=(key,)))
             continue
         work, publisher, named, said = classify(link, canon, orgs)
         if publisher is not None and named:
@@ -311,7 +311,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             work = replace(work, publisher=org.key)
         elif publisher is not None:
             organizations[publisher.key] = publisher
-        works.append(work)
+        works.append(replace(work, cited_on=(key,)))
         citations.append(Citation(key, work.key, link.line, link.section, link.text, link.context))
     text = title + " " + summary + " " + strip_markup(page.body)
     prose = re.sub(r"“[^”]*”|\"[^\"]*\"", " ", " \n ".join([title, summary, *prose_lines(page.body)]))
@@ -347,7 +347,8 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         mentions=tuple(sorted(mentioned)),
         datasets=tuple(d.key for d in named),
     )
-    return PageFacts(episode, people, list(organizations.values()), works, citations, site_works)
+    named_orgs = [replace(o, named_on=(key,)) for o in organizations.values()]
+    return PageFacts(episode, people, named_orgs, works, citations, site_works)
 
 
 FRONT_MATTER_LINKS = {
@@ -669,7 +670,7 @@ def merge_work(versions: list[Work]) -> Work:
         elif not best.publisher and w.publisher or not best.venue and w.venue:
             best = replace(best, publisher=best.publisher or w.publisher, venue=best.venue or w.venue)
     name = min(names.items(), key=lambda kv: (-kv[1], kv[0].startswith("http"), len(kv[0]), kv[0]))[0]
-    return replace(best, name=name)
+    return replace(best, name=name, cited_on=tuple(sorted({p for w in versions for p in w.cited_on})))
 
 
 def merge_person(versions: list[Person]) -> Person:
@@ -682,8 +683,9 @@ def merge_person(versions: list[Person]) -> Person:
 
 
 def merge_organization(versions: list[Organization]) -> Organization:
-    """The first page's view of an organization (the table's record when it is known)."""
-    return versions[0]
+    """The first page's view of an organization (the table's record when it is known), named
+    on every page that names it."""
+    return replace(versions[0], named_on=tuple(sorted({p for v in versions for p in v.named_on})))
 
 
 def _merge(
