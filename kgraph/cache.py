@@ -26,7 +26,7 @@ from kgraph.model import Organization, Person, Show, Skipped, Work
 __all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "summary_type"]
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 2  # bump when the tables or the pickled records change: an older cache means a full build
+SCHEMA = 3  # bump when the tables or the pickled records change: an older cache means a full build
 _SCHEMA = """
 CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (source INTEGER, rel BLOB, mtime_ns INTEGER, size INTEGER, kind TEXT, skipped BLOB,
