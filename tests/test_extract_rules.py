@@ -157,3 +157,14 @@ def test_a_line_naming_the_owner_with_other_spacing_names_it():
     assert _classified(line, table)[2]
     line = "- Metaculus forecasts - [A question](https://www.meta.com/x)"  # whole words only
     assert not _classified(line, table)[2]
+
+
+def test_a_publication_edition_named_before_a_link_is_not_its_publisher():
+    from kgraph.extract.classify import publisher_name
+    from kgraph.model import Link
+
+    def said(lead):
+        return publisher_name(Link(url="https://example.org/a", text="report", line=1, lead=lead), "page")
+
+    assert said("2024 AI Index") == said("2023 State of AI") == ""
+    assert said("3Blue1Brown") == "3Blue1Brown" and said("1X Technologies") == "1X Technologies"

@@ -457,9 +457,12 @@ def publisher_name(link: Link, kind: str) -> str:
         return ""
     if _LEGISLATION.search(lead):
         return ""  # 'EU AI Act [article]': the line names the law the page is about, not who published it
+    if _YEAR_FIRST.match(lead):
+        return ""  # '2024 AI Index [report]': an edition of a publication; no organization's name starts with a year
     return lead
 
 
+_YEAR_FIRST = re.compile(r"(?:19|20)\d\d\b")
 # A law, bill, treaty or order by its name: 'EU AI Act', 'Senate Bill 24-205', 'Executive Order
 # 14110', 'Paris Agreement', 'Montreal Protocol'; a number or year may follow
 _LEGISLATION = re.compile(
