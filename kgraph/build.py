@@ -11,13 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kgraph import __version__
-from kgraph.cache import CACHE_FILE, Cache, entity_id
+from kgraph.cache import CACHE_FILE, Cache, entity_id, page_row, version_blobs
 from kgraph.errors import InputError
-from kgraph.extract.orgs import load_org_table
-from kgraph.extract.site import PageFacts, extract, page_key, resolve_site_links, site_links, urls_of
+from kgraph.extract.orgs import OrgTable, load_org_table
+from kgraph.extract.site import (
+    PageFacts,
+    PageJob,
+    extract,
+    map_pages,
+    merge_organization,
+    merge_person,
+    merge_work,
+    page_key,
+    page_record,
+    plan_extraction,
+    resolve_site_links,
+    site_links,
+)
 from kgraph.ingest.hugo import markdown_entries, open_site, publish_status, read_file
-from kgraph.model import Corpus, Page, Site, Skipped, Work
-from kgraph.rdf import corpus_triples
+from kgraph.model import Citation, Corpus, Episode, Organization, Page, Person, Site, Skipped, Work
+from kgraph.rdf import entity_triples, ntriples, page_triples
 from kgraph.remote import build_remote, is_remote
 from kgraph.store import write_store
 
@@ -82,13 +95,21 @@ def build_corpus(
 
 def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
     """The numbers `kgraph build` prints and meta.json keeps."""
+    pages = Counter(e.kind for e in corpus.episodes.values())
+    chapters = sum(len(e.chapters) for e in corpus.episodes.values())
+    return _summary(corpus, pages, chapters, len(corpus.citations), triples, seconds)
+
+
+def _summary(corpus: Corpus, pages: Counter, chapters: int, citations: int, triples: int, seconds: float) -> dict:
+    """summarize() from counts of the pages (by kind), their chapters and citations, and the
+    corpus's merged records (its episodes and citations need not be kept)."""
     types: Counter = Counter()
     types["Show"] = len(corpus.shows)
-    types["Episode"] = sum(1 for e in corpus.episodes.values() if e.kind == "episode")
-    types["Post"] = sum(1 for e in corpus.episodes.values() if e.kind == "post")
+    types["Episode"] = pages["episode"]
+    types["Post"] = pages["post"]
     types["Person"] = len(corpus.people)
     types["Organization"] = len(corpus.organizations)
-    types["Chapter"] = sum(len(e.chapters) for e in corpus.episodes.values())
+    types["Chapter"] = chapters
     for w in corpus.works.values():
         types[f"Work:{w.kind}"] += 1
     return {
@@ -96,7 +117,7 @@ def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
         "skipped": [{"path": s.path, "reason": s.reason, "warning": s.warning} for s in corpus.skipped],
         "warnings": corpus.warnings,
         "entities": dict(types),
-        "citations": len(corpus.citations),
+        "citations": citations,
         "triples": triples,
         "seconds": round(seconds, 2),
     }
@@ -132,35 +153,117 @@ def build_store(
     }
     summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
     if summary is None:
-        clock = time.perf_counter()
-        files = list(scan(sites, progress))
-        rows = file_rows(files)
-        timings = {"read": time.perf_counter() - clock}
-        clock = time.perf_counter()
-        pages = [f.result for f in files]
-        del files  # the pages go once extracted: at 10,000 pages that is a few hundred MB less at the peak
-        corpus = extract(_released(pages), table, workers=workers or (os.cpu_count() or 1), progress=progress)
-        timings["extract"] = time.perf_counter() - clock
-        check_strict(corpus.skipped, corpus.warnings, strict)
-        summary = summarize(corpus, 0, 0)
-        if progress:
-            progress("writing the store", 0, 0)
-        clock = time.perf_counter()
-        held = {"corpus": corpus}  # let go of once the triples and the cache are written
-        triples = corpus_triples(corpus)
-        del corpus
-
-        def cache(folder: Path) -> None:
-            nonlocal clock
-            timings["triples"], clock = time.perf_counter() - clock, time.perf_counter()
-            write_cache(folder / CACHE_FILE, held.pop("corpus"), rows, sites, identity)
-            timings["cache"] = time.perf_counter() - clock
-            summary["timings"] = {k: round(v, 2) for k, v in timings.items()}  # write_store adds "load"
-
-        meta = write_store(store, triples, {**identity, "summary": summary}, extra=cache)
-        summary["triples"] = meta["quads"]
+        summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
+
+
+def full_build(
+    sites: list[Site],
+    table: OrgTable,
+    identity: dict,
+    store: str | Path,
+    progress: Progress | None,
+    strict: bool,
+    workers: int,
+) -> dict:
+    """Read every page, then extract them on all cores while the store and its cache are written.
+
+    Each worker process turns a page into everything the build writes of it (page_output); the
+    parent only writes that out and merges the shared entities, and Oxigraph loads the triples
+    meanwhile (store.write_store). The summary keeps each stage's seconds.
+    """
+    clock = time.perf_counter()
+    files = list(scan(sites, progress))
+    rows = file_rows(files)
+    timings = {"read": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    pages = [f.result for f in files]
+    del files
+    plan = plan_extraction(pages, table)
+    del pages  # the jobs hold the published pages, each until it is extracted
+    corpus = plan.corpus
+    check_strict(corpus.skipped, corpus.warnings, strict)
+    source_of = {page_key(sites[source].base_url, rel): source for source, rel, *_ in rows}
+    summary: dict = {}
+    with write_store(store, {**identity, "summary": summary}) as out:
+        cache = Cache(out.folder / CACHE_FILE, create=True)
+        cache.put("identity", identity)
+        cache.put("sites", corpus.sites)
+        cache.put_files(rows)
+        versions: dict[str, list] = {}
+        for base, people in corpus.directory_people.items():
+            cache.put_versions("dir:" + base, "\x00" + base, {entity_id(p): [p] for p in people})
+            for p in people:
+                versions.setdefault(entity_id(p), []).append(p)
+        kinds: Counter = Counter()
+        chapters = citations = 0
+        context = (plan.directories, table, plan.urls, source_of)
+        for page in map_pages(page_output, plan.jobs, context, workers, progress):
+            out.add(page.ntriples, page.lines)
+            cache.put_page_rows(page.row, page.blobs, page.links)
+            for entity, records in page.versions.items():
+                versions.setdefault(entity, []).extend(records)
+            kinds[page.row[8]] += 1
+            chapters += page.row[9]
+            citations += page.row[10]
+        timings["extract"], clock = time.perf_counter() - clock, time.perf_counter()
+        if progress:
+            progress("writing the store", 0, 0)
+        merged = merge_entities(versions)
+        del versions
+        by_type = {Person: corpus.people, Organization: corpus.organizations, Work: corpus.works}
+        for record in merged.values():
+            by_type[type(record)][record.key] = record
+        out.add_triples(entity_triples(corpus))
+        cache.put_merged({**{entity_id(s): s for s in corpus.shows.values()}, **merged})
+        cache.commit()
+        timings["entities"] = time.perf_counter() - clock
+        summary.update(_summary(corpus, kinds, chapters, citations, 0, 0))
+        summary["timings"] = {k: round(v, 2) for k, v in timings.items()}  # write_store adds "load"
+    summary["triples"] = out.count
+    return summary
+
+
+@dataclass
+class PageOut:
+    """One page as the build writes it, made in a worker process: its triples as N-Triples
+    text, its rows of the build cache, and its versions of the entities it names (the merge
+    input). Ready-made text and blobs cost the parent, which writes them, next to nothing."""
+
+    ntriples: bytes
+    lines: int
+    row: tuple  # cache.page_row
+    blobs: list[tuple[str, bytes]]  # cache.version_blobs
+    links: list[str]  # site_links
+    versions: dict[str, list]  # page_versions
+
+
+def page_output(job: PageJob, context: tuple) -> PageOut:
+    """map_pages' work for a build: extract one page and make all that is written of it."""
+    directories, table, urls, source_of = context
+    record = page_record(job, directories[job.base], table)
+    citations, site_works = resolve_site_links(record.facts, urls)
+    versions = page_versions(record.facts, site_works)
+    lines = list(ntriples(ordered_page_triples(record.facts.episode, citations)))
+    return PageOut(
+        "".join(lines).encode("utf-8"), len(lines), page_row(source_of[job.key], record, len(citations)),
+        version_blobs(versions), sorted(site_links(record.facts)), versions,
+    )  # fmt: skip
+
+
+def ordered_page_triples(episode: Episode, citations: list[Citation]) -> Iterator[tuple]:
+    """A page's triples, its citations in the order a full build of the whole corpus sorts them
+    (by line, then work): of two citations of one work on one line, the first gives the node."""
+    return page_triples(episode, sorted(citations, key=lambda c: (c.line, c.work)))
+
+
+_MERGE = {"work": merge_work, "person": merge_person, "org": merge_organization}
+
+
+def merge_entities(versions: dict[str, list]) -> dict[str, Person | Organization | Work]:
+    """Entity id -> its merged record, from all its versions in page order (directories first)."""
+    return {entity: _MERGE[entity.split(":", 1)[0]](v) for entity, v in versions.items()}
 
 
 def check_strict(skipped: list[Skipped], warnings: list[str], strict: bool) -> None:
@@ -176,32 +279,6 @@ def file_rows(files: list[FileRead]) -> list[tuple]:
         (f.source, f.rel, *f.signature, f.result.kind if isinstance(f.result, Page) else "", skipped_of(f.result))
         for f in files
     ]
-
-
-def _released(items: list) -> Iterator:
-    """Yield the items of a list, dropping the list's hold on each as it goes."""
-    for i in range(len(items)):
-        item, items[i] = items[i], None
-        yield item
-
-
-def write_cache(path: Path, corpus: Corpus, rows: list[tuple], sites: list[Site], identity: dict) -> None:
-    """Everything an incremental build starts from (kgraph.cache)."""
-    cache = Cache(path, create=True)
-    cache.put("identity", identity)
-    cache.put("sites", corpus.sites)
-    cache.put_files(rows)
-    source_of = {page_key(sites[source].base_url, rel): source for source, rel, *_ in rows}
-    records = sorted(corpus.pages.values(), key=lambda r: r.order)
-    urls = urls_of(records)
-    for base, people in corpus.directory_people.items():
-        cache.put_versions("dir:" + base, "\x00" + base, {entity_id(p): [p] for p in people})
-    for r in records:
-        citations, site_works = resolve_site_links(r.facts, urls)
-        cache.put_page(source_of[r.key], r, len(citations), page_versions(r.facts, site_works), site_links(r.facts))
-    entities = [*corpus.shows.values(), *corpus.people.values(), *corpus.organizations.values(), *corpus.works.values()]
-    cache.put_merged({entity_id(e): e for e in entities})
-    cache.commit()
 
 
 def skipped_of(result: Page | Skipped) -> Skipped | None:

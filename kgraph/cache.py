@@ -23,11 +23,11 @@ from pathlib import Path
 
 from kgraph.model import Organization, Person, Show, Skipped, Work
 
-__all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "summary_type"]
+__all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "page_row", "summary_type", "version_blobs"]
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 3  # bump when the tables or the pickled records change: an older cache means a full build
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (source INTEGER, rel BLOB, mtime_ns INTEGER, size INTEGER, kind TEXT, skipped BLOB,
                     PRIMARY KEY (source, rel));
@@ -35,13 +35,16 @@ CREATE TABLE pages (key TEXT PRIMARY KEY, source INTEGER, rel TEXT, ord TEXT, ur
                     digest TEXT, kind TEXT, chapters INTEGER, citations INTEGER, warnings TEXT, record BLOB);
 CREATE TABLE origins (id INTEGER PRIMARY KEY, key TEXT UNIQUE, ord TEXT);
 CREATE TABLE versions (entity TEXT, origin INTEGER, records BLOB);
-CREATE INDEX versions_entity ON versions (entity);
-CREATE INDEX versions_origin ON versions (origin);
 CREATE TABLE merged (entity TEXT PRIMARY KEY, type TEXT, record BLOB);
 CREATE TABLE links (page TEXT, url TEXT);
-CREATE INDEX links_url ON links (url);
-CREATE INDEX links_page ON links (page);
 """
+# made once a new cache is filled: building an index at the end costs less than keeping it up to date
+_INDEXES = (
+    "CREATE INDEX versions_entity ON versions (entity)",
+    "CREATE INDEX versions_origin ON versions (origin)",
+    "CREATE INDEX links_url ON links (url)",
+    "CREATE INDEX links_page ON links (page)",
+)
 _DUMP = pickle.HIGHEST_PROTOCOL
 
 
@@ -74,13 +77,14 @@ class Cache:
 
     def __init__(self, path: Path, create: bool = False):
         self.path = path
+        self.new = create  # a new file: nothing to replace, indexes made at the end
         if create:
             path.unlink(missing_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")  # the folder is swapped in only once complete
         if create:
-            self.db.executescript(_SCHEMA)
+            self.db.executescript(_TABLES)
         self.db.execute("BEGIN")
         if create:
             self.put("schema", SCHEMA)
@@ -95,6 +99,8 @@ class Cache:
         return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
     def commit(self) -> None:
+        for statement in _INDEXES if self.new else ():
+            self.db.execute(statement)
         self.db.execute("COMMIT")
         self.db.close()
 
@@ -148,18 +154,16 @@ class Cache:
 
     def put_page(self, source: int, record, citations: int, versions: dict[str, list], links: Iterable[str]) -> None:
         """Store a page's record, its versions of entities and the site URLs it links to."""
-        self.drop_page(record.key)
-        ep = record.facts.episode
-        self.db.execute(
-            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.key, source, record.rel, record.order, record.url, record.show,
-                json.dumps(sorted(record.named)), record.digest, ep.kind, len(ep.chapters), citations,
-                json.dumps(record.warnings), zlib.compress(pickle.dumps(record, _DUMP), 1),
-            ),
-        )  # fmt: skip
-        self.put_versions(record.key, record.order, versions)
-        self.db.executemany("INSERT INTO links VALUES (?, ?)", ((record.key, u) for u in links))
+        self.put_page_rows(page_row(source, record, citations), version_blobs(versions), links)
+
+    def put_page_rows(self, row: tuple, blobs: list[tuple[str, bytes]], links: Iterable[str]) -> None:
+        """put_page from rows made beforehand (page_row, version_blobs), as a build's workers do."""
+        key, order = row[0], row[3]
+        if not self.new:
+            self.drop_page(key)
+        self.db.execute("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        self._put_blobs(key, order, blobs)
+        self.db.executemany("INSERT INTO links VALUES (?, ?)", ((key, u) for u in links))
 
     def drop_page(self, key: str) -> None:
         self.db.execute("DELETE FROM pages WHERE key = ?", (key,))
@@ -178,12 +182,11 @@ class Cache:
 
     def put_versions(self, page: str, order: str, versions: dict[str, list]) -> None:
         """page: a page key, or 'dir:<base URL>' for a site's directory (order sorts it first)."""
-        self.db.execute("INSERT OR REPLACE INTO origins (key, ord) VALUES (?, ?)", (page, order))
-        (origin,) = self.db.execute("SELECT id FROM origins WHERE key = ?", (page,)).fetchone()
-        self.db.executemany(
-            "INSERT INTO versions VALUES (?, ?, ?)",
-            ((entity, origin, pickle.dumps(recs, _DUMP)) for entity, recs in versions.items()),
-        )
+        self._put_blobs(page, order, version_blobs(versions))
+
+    def _put_blobs(self, page: str, order: str, blobs: list[tuple[str, bytes]]) -> None:
+        origin = self.db.execute("INSERT OR REPLACE INTO origins (key, ord) VALUES (?, ?)", (page, order)).lastrowid
+        self.db.executemany("INSERT INTO versions VALUES (?, ?, ?)", ((entity, origin, blob) for entity, blob in blobs))
 
     def drop_versions(self, page: str) -> None:
         self.db.execute("DELETE FROM versions WHERE origin IN (SELECT id FROM origins WHERE key = ?)", (page,))
@@ -238,6 +241,21 @@ class Cache:
     def merged_counts(self) -> dict[str, int]:
         """Entity type -> count, for the build summary."""
         return dict(self.db.execute("SELECT type, COUNT(*) FROM merged GROUP BY type"))
+
+
+def page_row(source: int, record, citations: int) -> tuple:
+    """A page's row of the pages table (record: an extract.site.PageRecord)."""
+    ep = record.facts.episode
+    return (
+        record.key, source, record.rel, record.order, record.url, record.show,
+        json.dumps(sorted(record.named)), record.digest, ep.kind, len(ep.chapters), citations,
+        json.dumps(record.warnings), zlib.compress(pickle.dumps(record, _DUMP), 1),
+    )  # fmt: skip
+
+
+def version_blobs(versions: dict[str, list]) -> list[tuple[str, bytes]]:
+    """A page's rows of the versions table: (entity, its versions of it pickled)."""
+    return [(entity, pickle.dumps(recs, _DUMP)) for entity, recs in versions.items()]
 
 
 def summary_type(record: object) -> str:

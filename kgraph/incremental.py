@@ -15,11 +15,10 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kgraph.build import check_strict, page_versions, signature, skipped_of
+from kgraph.build import check_strict, merge_entities, ordered_page_triples, page_versions, signature, skipped_of
 from kgraph.cache import CACHE_FILE, SCHEMA, Cache, PageRow
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.site import (
@@ -31,9 +30,6 @@ from kgraph.extract.site import (
     directory_fingerprint,
     duplicate_url_warnings,
     episode_show,
-    merge_organization,
-    merge_person,
-    merge_work,
     named_people,
     page_facts,
     page_hash,
@@ -47,13 +43,11 @@ from kgraph.extract.site import (
 )
 from kgraph.extract.urls import canonical_url
 from kgraph.ingest.hugo import markdown_entries, page_warnings, read_file
-from kgraph.model import Citation, Episode, Page, Site, Skipped
-from kgraph.rdf import page_triples, record_triples
+from kgraph.model import Page, Site, Skipped
+from kgraph.rdf import record_triples
 from kgraph.store import update_store
 
 __all__ = ["update"]
-
-_MERGE = {"work": merge_work, "person": merge_person, "org": merge_organization}
 
 
 def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, strict: bool = False) -> dict | None:
@@ -215,7 +209,7 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
         old = redo_old.get(key)
         before: dict[str, list] = {}
         if old is not None:
-            remove.extend(_page_triples(old.facts.episode, resolve_site_links(old.facts, old_urls)[0]))
+            remove.extend(ordered_page_triples(old.facts.episode, resolve_site_links(old.facts, old_urls)[0]))
             before = cache.page_versions(key)
             cache.drop_page(key)
         if key in plan.gone:
@@ -228,9 +222,9 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
         # the same way (and at the same place) needs no new merge
         touched |= {e for e in before.keys() | versions.keys() if before.get(e) != versions.get(e)}
         cache.put_page(source, record, len(citations), versions, site_links(record.facts))
-        add.extend(_page_triples(record.facts.episode, citations))
+        add.extend(ordered_page_triples(record.facts.episode, citations))
     old_merged = cache.merged(touched)
-    new_merged = {e: _MERGE[e.split(":", 1)[0]](v) for e, v in cache.versions(touched).items()}
+    new_merged = merge_entities(cache.versions(touched))
     for e in touched:
         if old_merged.get(e) != new_merged.get(e):
             if e in old_merged:
@@ -243,11 +237,6 @@ def _apply(cache: Cache, plan: _Plan) -> tuple[list, list]:
     cache.put_files(plan.files)
     removing, adding = set(remove), set(add)
     return [t for t in remove if t not in adding], [t for t in dict.fromkeys(add) if t not in removing]
-
-
-def _page_triples(episode: Episode, citations: list[Citation]) -> Iterator[tuple]:
-    """A page's triples, its citations in the order a full build meets them (by line, then work)."""
-    return page_triples(episode, sorted(citations, key=lambda c: (c.line, c.work)))
 
 
 def _summary(cache: Cache, plan: _Plan) -> dict:

@@ -36,7 +36,7 @@ from rdflib.term import Node
 from kgraph.errors import StoreError
 from kgraph.rdf import ntriples
 
-__all__ = ["Store", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "STORE_VERSION"]
+__all__ = ["Store", "StoreWriter", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "STORE_VERSION"]
 
 STORE_VERSION = 2  # 2: every triple in the default graph
 _DB = "oxigraph"
@@ -100,22 +100,19 @@ def build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_store(
-    path: str | Path,
-    triples: Iterable[tuple[str, str, str]],
-    meta: dict,
-    *,
-    extra: Callable[[Path], None] | None = None,
-) -> dict:
-    """Write a new store at path from triples (N-Triples terms, each once), replacing any old
-    one only once it is complete. extra(folder) adds files beside the database (the build cache);
-    it runs once the triples are written out, while Oxigraph is still loading them."""
+@contextlib.contextmanager
+def write_store(path: str | Path, meta: dict) -> Iterator[StoreWriter]:
+    """Write a new store at path, replacing any old one only once it is complete.
+
+    The caller adds N-Triples lines (each triple once) and files beside the database (the build
+    cache, in writer.folder); Oxigraph loads the lines while the caller goes on. meta is written
+    as it is when the block ends (the caller may fill it in until then), with the count of triples.
+    """
     with _new_store(path) as tmp:
         db = ox.Store(str(tmp / _DB))
         with _Loader(db, tmp) as loader:
-            count = loader.write(triples)
-            if extra:
-                extra(tmp)
+            writer = StoreWriter(tmp, loader)
+            yield writer
             start = time.perf_counter()
         db.optimize()  # a database bulk-loaded in chunks answers queries 3x slower until compacted
         db.flush()
@@ -123,7 +120,30 @@ def write_store(
         timings = meta.get("summary", {}).get("timings")
         if isinstance(timings, dict):
             timings["load"] = round(time.perf_counter() - start, 2)  # what the build waited for beyond its own work
-        return _finish(tmp, path, meta, count)
+        writer.meta = _finish(tmp, path, meta, loader.count)
+
+
+class StoreWriter:
+    """A store being written (write_store): where its files go, and what takes its triples."""
+
+    def __init__(self, folder: Path, loader: _Loader):
+        self.folder = folder
+        self.meta: dict = {}  # the store's meta.json, once it is in place
+        self._loader = loader
+
+    def add(self, text: bytes, lines: int) -> None:
+        """Add N-Triples lines (UTF-8), `lines` of them."""
+        self._loader.add(text, lines)
+
+    def add_triples(self, triples: Iterable[tuple[str, str, str]]) -> None:
+        """Add triples of N-Triples terms."""
+        lines = ntriples(triples)
+        while chunk := list(itertools.islice(lines, 10_000)):
+            self._loader.add("".join(chunk).encode("utf-8"), len(chunk))
+
+    @property
+    def count(self) -> int:
+        return self._loader.count
 
 
 def update_store(
@@ -204,52 +224,59 @@ _CHUNK = 500_000  # triples per bulk load: Oxigraph's loader holds about 1 GB pe
 
 
 class _Loader:
-    """Bulk-loads triples into a database in chunks, on a thread, while the caller goes on.
+    """Bulk-loads N-Triples into a database in chunks, on a thread, while the caller goes on.
 
-    Each chunk is written as an N-Triples file (Oxigraph parses text far faster than Python
-    builds term objects) and loaded while the next one is written. Loading is the longest step
-    of a build and runs on one core; overlapping it with writing the triples and the build
-    cache saves most of their time, and chunks keep the loader's memory to a few hundred MB.
+    Each chunk is written as a file (Oxigraph parses text far faster than Python builds term
+    objects) and loaded while the next one is written. Loading is the longest step of a build
+    and runs on one core; overlapping it with the rest of the build saves most of its time, and
+    chunks keep the loader's memory to a few hundred MB.
     """
 
-    def __init__(self, db: ox.Store, folder: Path, chunk: int = _CHUNK):
-        self.db, self.folder, self.chunk = db, folder, chunk
+    def __init__(self, db: ox.Store, folder: Path):
+        self.db, self.folder, self.chunk = db, folder, _CHUNK
+        self.count = 0  # lines written
         self.files: queue.Queue[Path | None] = queue.Queue()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="kgraph-bulk-load", daemon=True)
+        self._fh = None
+        self._in_chunk = 0
 
     def __enter__(self) -> _Loader:
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._fh is not None and exc[0] is None:
+            self._queue()
+        elif self._fh is not None:
+            self._fh.close()
         self.files.put(None)
         self.thread.join()
         if self.error is not None and exc[0] is None:
             raise self.error
 
-    def write(self, triples: Iterable[tuple[str, str, str]]) -> int:
-        """Write the triples out in chunks, each queued for loading as soon as it is complete; how many."""
-        count = 0
-        lines = iter(ntriples(triples))
-        while self.error is None:
-            path = self.folder / f"load-{count // self.chunk:05d}.nt"
-            with open(path, "w", encoding="utf-8") as fh:
-                n = 0
-                for n, line in enumerate(itertools.islice(lines, self.chunk), start=1):
-                    fh.write(line)
-            count += n
-            self.files.put(path)
-            if n < self.chunk:
-                break
-        return count
+    def add(self, text: bytes, lines: int) -> None:
+        if self.error is not None:
+            raise self.error
+        if self._fh is None:
+            self._fh = open(self.folder / f"load-{self.files.qsize():05d}-{self.count}.nt", "wb")
+        self._fh.write(text)
+        self.count += lines
+        self._in_chunk += lines
+        if self._in_chunk >= self.chunk:
+            self._queue()
+
+    def _queue(self) -> None:
+        self._fh.close()
+        self.files.put(Path(self._fh.name))
+        self._fh, self._in_chunk = None, 0
 
     def _run(self) -> None:
         while (path := self.files.get()) is not None:
             try:
                 if self.error is None:
                     self.db.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-            except BaseException as e:  # reported by __exit__ in the building thread
+            except BaseException as e:  # reported to the building thread
                 self.error = e
             finally:
                 path.unlink(missing_ok=True)

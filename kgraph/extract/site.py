@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -27,7 +27,17 @@ from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import page_warnings, publish_status
 from kgraph.model import Citation, Corpus, Episode, Link, Organization, Page, Person, Show, Skipped, Work
 
-__all__ = ["extract", "page_url", "Directory", "PageFacts", "PageRecord"]
+__all__ = [
+    "extract",
+    "plan_extraction",
+    "map_pages",
+    "page_url",
+    "Directory",
+    "PageFacts",
+    "PageRecord",
+    "PageJob",
+    "Plan",
+]
 
 KIND_RANK = {
     k: i
@@ -496,6 +506,43 @@ def extract(
     Besides the merged records, corpus.pages keeps each page's record and corpus.sites each
     site's directory fingerprints: what an incremental build starts from.
     """
+    plan = plan_extraction(pages, orgs)
+    corpus = plan.corpus
+    directory_people = [p for people in corpus.directory_people.values() for p in people]
+    records = list(map_pages(record_job, plan.jobs, (plan.directories, orgs), workers, progress))
+    corpus.pages = {r.key: r for r in records}
+    _merge(corpus, [r.facts for r in records], directory_people, plan.urls)
+    return corpus
+
+
+@dataclass
+class PageJob:
+    """One published episode or post to extract, with what the site-wide steps found for it."""
+
+    page: Page
+    key: str
+    base: str  # its site's base URL
+    order: str  # page_order
+    url: str  # canonical URL
+    show: str  # episode_show
+    named: frozenset[str]  # named_people
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """What extract() knows before any page's facts: the corpus so far (skipped pages, shows,
+    sites, the directories' people, warnings), each site's directory (hosts included) and the
+    jobs, in page order; the page facts depend on nothing else, so they can be computed apart."""
+
+    corpus: Corpus
+    directories: dict[str, Directory]
+    jobs: list[PageJob]
+    urls: dict[str, list[str]]  # canonical URL -> keys of the pages published there, in page order
+
+
+def plan_extraction(pages: Iterable[Page | Skipped], orgs: OrgTable) -> Plan:
+    """The site-wide steps: which pages are published, each site's directory and recurring hosts."""
     corpus = Corpus()
     published: list[Page] = []
     for page in pages:
@@ -511,33 +558,42 @@ def extract(
     by_site: dict[str, list[Page]] = defaultdict(list)
     for page in published:
         by_site[page.site.base_url].append(page)
-    directory_people: list[Person] = []
+    directories: dict[str, Directory] = {}
+    jobs: list[PageJob] = []
     for base, site_pages in sorted(by_site.items()):
-        d = build_directory(site_pages)
+        d = directories[base] = build_directory(site_pages)
         refs = [p for p in site_pages if p.kind in REF_KINDS]
         people_fp = people_fingerprint(d)
         named = [named_people(p, d.people) for p in refs]
         shows = [episode_show(p, d) for p in refs]
         add_recurring_hosts(d, zip(shows, named, strict=True))
-        fingerprint = directory_fingerprint(d, orgs)
-        corpus.sites[base] = (people_fp, fingerprint)
+        corpus.sites[base] = (people_fp, directory_fingerprint(d, orgs))
         corpus.shows.update(d.shows)
-        directory_people.extend(d.people.values())
         corpus.directory_people[base] = list(d.people.values())
-        keys = [page_key(base, p.rel) for p in refs]
-        facts = _extract_many(list(zip(refs, keys, strict=True)), d, orgs, workers, progress)
-        for page, key, f, show, nm in zip(refs, keys, facts, shows, named, strict=True):
-            corpus.pages[key] = PageRecord(
-                key, page.rel, page_order(base, page.rel), canonical_url(page_url(page)), show, nm,
-                page_hash(page), tuple(f"{page.rel}: {w}" for w in page_warnings(page)), f,
-            )  # fmt: skip
-    records = sorted(corpus.pages.values(), key=lambda r: r.order)
-    for r in records:
-        corpus.warnings.extend(r.warnings)
-    episode_urls = urls_of(records)
-    corpus.warnings.extend(duplicate_url_warnings(episode_urls))
-    _merge(corpus, [r.facts for r in records], directory_people, episode_urls)
-    return corpus
+        for page, show, nm in zip(refs, shows, named, strict=True):
+            key, order, url = page_key(base, page.rel), page_order(base, page.rel), canonical_url(page_url(page))
+            warnings = tuple(f"{page.rel}: {w}" for w in page_warnings(page))
+            jobs.append(PageJob(page, key, base, order, url, show, nm, warnings))
+    jobs.sort(key=lambda j: j.order)
+    urls: dict[str, list[str]] = {}
+    for job in jobs:
+        corpus.warnings.extend(job.warnings)
+        urls.setdefault(job.url, []).append(job.key)
+    corpus.warnings.extend(duplicate_url_warnings(urls))
+    return Plan(corpus, directories, jobs, urls)
+
+
+def page_record(job: PageJob, d: Directory, orgs: OrgTable) -> PageRecord:
+    """A page's record: its facts and what the site-wide steps found for it."""
+    page = job.page
+    facts = page_facts(page, d, orgs, job.key)
+    return PageRecord(job.key, page.rel, job.order, job.url, job.show, job.named, page_hash(page), job.warnings, facts)
+
+
+def record_job(job: PageJob, context: tuple[dict[str, Directory], OrgTable]) -> PageRecord:
+    """map_pages' work for extract(): the page's record."""
+    directories, orgs = context
+    return page_record(job, directories[job.base], orgs)
 
 
 def page_key(base: str, rel: str) -> str:
@@ -592,44 +648,57 @@ def directory_fingerprint(d: Directory, orgs: OrgTable) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()
 
 
-_WORKER: tuple[Directory, OrgTable] | None = None
+_WORKER: tuple[Callable, object] | None = None
 
 
-def _init_worker(d: Directory, orgs: OrgTable) -> None:
+def _init_worker(work: Callable, context: object) -> None:
     global _WORKER
-    _WORKER = (d, orgs)
+    _WORKER = (work, context)
 
 
-def _facts_in_worker(item: tuple[Page, str]) -> PageFacts:
+def _in_worker(job: PageJob) -> object:
     assert _WORKER is not None
-    return page_facts(item[0], _WORKER[0], _WORKER[1], item[1])
+    work, context = _WORKER
+    return work(job, context)
 
 
-def _extract_many(
-    items: list[tuple[Page, str]],
-    d: Directory,
-    orgs: OrgTable,
+def map_pages(
+    work: Callable[[PageJob, object], object],
+    jobs: list[PageJob],
+    context: object,
     workers: int,
     progress: Callable[[str, int, int], None] | None = None,
-) -> list[PageFacts]:
-    """page_facts for many pages, on several processes when there are enough pages to pay off."""
-    out: list[PageFacts] = []
+) -> Iterator:
+    """work(job, context) for every job, yielded in job order; on several processes when there
+    are enough pages to pay off. work must be a module-level function (workers find it by name);
+    context reaches each worker once. The jobs list is emptied as it goes (the pages are the
+    largest thing a build holds)."""
+    total = len(jobs)
+    if workers <= 1 or total < 400:
+        results: Iterable = (work(job, context) for job in _released(jobs))
+        pool = None
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-    def collect(results: Iterable[PageFacts]) -> list[PageFacts]:
-        for f in results:
-            out.append(f)
-            if progress and (len(out) % 50 == 0 or len(out) == len(items)):
-                progress("extracting", len(out), len(items))
-        return out
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(work, context))
+        results = pool.map(_in_worker, _released(jobs), chunksize=32)
+    try:
+        for n, result in enumerate(results, start=1):
+            if progress and (n % 50 == 0 or n == total):
+                progress("extracting", n, total)
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
-    if workers <= 1 or len(items) < 400:
-        return collect(page_facts(page, d, orgs, key) for page, key in items)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(d, orgs)) as pool:
-        return collect(pool.map(_facts_in_worker, items, chunksize=64))
+def _released(items: list) -> Iterator:
+    """Yield the items of a list, dropping the list's hold on each as it goes."""
+    for i in range(len(items)):
+        item, items[i] = items[i], None
+        yield item
 
 
 def resolve_site_links(f: PageFacts, episode_urls: dict[str, list[str]]) -> tuple[list[Citation], list[Work]]:
