@@ -168,3 +168,53 @@ def test_a_publication_edition_named_before_a_link_is_not_its_publisher():
 
     assert said("2024 AI Index") == said("2023 State of AI") == ""
     assert said("3Blue1Brown") == "3Blue1Brown" and said("1X Technologies") == "1X Technologies"
+
+
+def _work(markdown: str):
+    from kgraph.extract.classify import classify
+    from kgraph.extract.links import find_links
+    from kgraph.extract.orgs import load_org_table
+
+    (link,) = find_links(markdown)
+    return classify(link, link.url, load_org_table())[0]
+
+
+def test_the_word_dataset_next_to_a_link_makes_it_a_dataset():
+    # introduced as data ('a dataset like', 'benchmarks such as', 'a corpus called')
+    work = _work("use an existing dataset like [PALMS sensitive questions](https://example.org/palms.pdf).")
+    assert (work.kind, work.name) == ("dataset", "PALMS sensitive questions")
+    assert _work("on benchmarks such as [Widget Trials](https://widgets.example/t)").kind == "dataset"
+    # named, then the word: '[X] dataset'
+    assert _work("we used the [Widget Logs](https://widgets.example/logs) dataset").kind == "dataset"
+    # a name ending in Database, Dataset, Benchmark or Corpus, before a kind word
+    work = _work("* AI Incident Database [website](https://incidentdatabase.ai)")
+    assert (work.kind, work.name) == ("dataset", "AI Incident Database")
+    # not: a page the words do not call data; a paper the URL names stays a paper
+    assert _work("* Widget Foundation [website](https://widgets.example)").kind == "page"
+    assert _work("a dataset like [X-Data](https://arxiv.org/abs/2106.10328)").kind == "paper"
+    assert _work("the dataset [was released](https://widgets.example/news) in May").kind != "dataset"
+
+
+def test_a_known_dataset_matches_however_it_is_spaced_hyphenated_or_capitalised():
+    from kgraph.extract.datasets import known_dataset, named_datasets
+
+    assert known_dataset("SWE Bench").name == "SWE-bench"
+    assert known_dataset("swebench").name == "SWE-bench"
+    assert known_dataset("Big-Bench").name == "BIG-bench"
+    assert known_dataset("Glue") is None and known_dataset("GLUE").name == "GLUE"  # a word, unless in capitals
+    # in running text: parts joined by a space, a hyphen or nothing, later parts capitalised or not
+    names = [d.name for d in named_datasets("We ran SWE Bench, then SWE-Bench Verified.")]
+    assert names == ["SWE-bench", "SWE-bench Verified"]
+    # but nothing lower-cased: a common word is not the table's name
+    assert named_datasets("a pile of glue and common crawl spaces") == []
+
+
+def test_a_link_the_line_names_as_a_known_dataset_is_that_dataset():
+    # the tail after ' - ' names it; the table's name is kept so one benchmark has one name
+    work = _work("- Research [landing page](https://example.org/research) - SWE Bench")
+    assert (work.kind, work.name) == ("dataset", "SWE-bench")
+    # the link goes to a known dataset's home page
+    work = _work("- see [their site](https://www.swebench.com/)")
+    assert (work.kind, work.name) == ("dataset", "SWE-bench")
+    # a paper about it stays a paper
+    assert _work("- [SWE-bench](https://arxiv.org/abs/2310.06770)").kind == "paper"

@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import islice
 
-from kgraph.extract.datasets import looks_like_dataset_name
+from kgraph.extract.datasets import NamedDataset, dataset_at_url, known_dataset, looks_like_dataset_name
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.urls import arxiv_id, canonical_url, doi_of, host_of, path_of
 from kgraph.model import Link, Organization, Work
@@ -543,6 +543,46 @@ def misspells(said: str, names: tuple[str, ...]) -> bool:
     )
 
 
+_DATASET_NOUN = r"(?:data\s?sets?|benchmarks?|corpus|corpora|databases?)"
+# The words right before a link that introduce it as data: 'an existing dataset like [X]',
+# 'benchmarks such as [X]', 'a corpus called [X]'
+_INTRODUCES_DATASET = re.compile(
+    rf"\b{_DATASET_NOUN}\s*,?\s+(?:like|such\s+as|called|named|e\.g\.,?|including)(?:\s+the)?\s*$", re.I
+)
+_DATASET_WORD_AFTER = re.compile(rf"^\s*{_DATASET_NOUN}\b", re.I)  # '[HH-RLHF](…) dataset'
+# A name whose last word says what it is: 'AI Incident Database', 'Pile Corpus', 'HELM Benchmark'
+_NAMED_AS_DATASET = re.compile(r"^[A-Z0-9][^\s]*(?:\s+\S+){0,5}\s+(?:Database|Dataset|Data\s+Set|Benchmark|Corpus)$")
+
+
+def says_dataset(link: Link, named: str) -> bool:
+    """Do the page's own words make the link a dataset? Where the URL does not say what a link
+    is, the word 'dataset' (or benchmark, corpus, database) next to it does: before it as an
+    introduction ('a dataset like [X]'), after a named anchor ('[X] dataset'), or as the last
+    word of the name the line gives it ('AI Incident Database [website]')."""
+    generic = is_generic_anchor(link.text)
+    return bool(
+        _INTRODUCES_DATASET.search(link.lead)
+        or not generic
+        and _DATASET_WORD_AFTER.match(link.tail)
+        or _NAMED_AS_DATASET.match(named)
+    )
+
+
+def linked_dataset(link: Link, canon: str) -> NamedDataset | None:
+    """The known dataset (kgraph/data/datasets.csv) a link points at: its URL is the dataset's
+    home, or the name the line gives the link is the dataset's name, however spaced, hyphenated
+    or capitalised ('Research [landing page](…) - SWE Bench' is SWE-bench)."""
+    found = dataset_at_url(canon)
+    if found is not None:
+        return found
+    tail = _SEPARATOR.sub("", link.tail).strip() if _STARTS_WITH_SEPARATOR.match(link.tail) else ""
+    for name in (link.text, tail, link.lead if is_generic_anchor(link.text) else ""):
+        found = known_dataset(name.strip(" \"'“”")) if name and len(name) <= 60 else None
+        if found is not None:
+            return found
+    return None
+
+
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
     """(work, its publisher if known, whether the page names that publisher, an unknown
     publisher name as the page wrote it) for a link."""
@@ -552,7 +592,10 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     host, path = host_of(canon), path_of(canon)
     owner = orgs.find_url(host, path)
     named = link.lead.strip() if is_generic_anchor(link.text) else link.text.strip()
-    if kind in ("", "code", "page") and (looks_like_dataset_name(named) or _DATASET_HOST.search(host)):
+    table_dataset = linked_dataset(link, canon) if kind in ("", "code", "page") else None
+    if kind in ("", "code", "page") and (
+        table_dataset or looks_like_dataset_name(named) or _DATASET_HOST.search(host) or says_dataset(link, named)
+    ):
         kind = "dataset"
     if not kind:
         if owner is not None and owner.kind == "news":
@@ -570,6 +613,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
     elif kind == "paper" and (_BOOK.fullmatch(link.text.strip()) or "/book/" in path):
         kind = "page"  # a book (Springer's /book/ DOIs included) is not a paper
     name, venue = work_name(link, canon)
+    if table_dataset is not None:
+        name = table_dataset.name  # one name for one benchmark, however the line spells it
     ident = ""
     if aid := arxiv_id(canon):
         ident, key = f"arXiv:{aid}", f"arxiv:{aid}"

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import product
 
 from kgraph.extract.orgs import names_at_word_starts
 from kgraph.extract.people import slug
 
-__all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key"]
+__all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key", "known_dataset", "dataset_at_url"]
 
 # Alternatives that cannot overlap (a capital with lower case after it, or a possessive run of
 # capitals), so a long run of capitals is one linear attempt, not a cubic backtracking search.
@@ -71,18 +72,100 @@ def dataset_key(name: str) -> str:
     return "dataset:" + slug(name.replace("+", " plus "))
 
 
+_PART_SEPARATOR = re.compile(r"[\s_-]+")
+
+
+def _squash(name: str) -> str:
+    """'SWE Bench', 'SWE-bench' and 'swebench' -> 'swebench': one benchmark's name however its
+    parts are joined or capitalised ('+' kept: 'WorkArena++' is another benchmark)."""
+    return _PART_SEPARATOR.sub("", name).casefold()
+
+
+def _written_variants(name: str) -> list[str]:
+    """The ways pages write a multi-part name in running text: parts joined by a space, a hyphen
+    or nothing, the parts after the first as written or capitalised ('SWE-bench': 'SWE Bench',
+    'SWEBench', 'SWE-Bench'...). Nothing is lower-cased, so common words ('glue', 'The pile of
+    ...') never read as the table's names."""
+    parts = _PART_SEPARATOR.split(name.strip())
+    if len(parts) < 2:
+        return [name]
+    rest_forms = {tuple(parts[1:]), tuple(p[:1].upper() + p[1:] for p in parts[1:])}
+    gaps = len(parts) - 1
+    joins = product(" -", repeat=gaps) if gaps <= 3 else [(" ",) * gaps, ("-",) * gaps]
+    out = [name]
+    for seps in [*joins, ("",) * gaps]:
+        for rest in sorted(rest_forms):
+            out.append(parts[0] + "".join(sep + part for sep, part in zip(seps, rest)))
+    return list(dict.fromkeys(out))
+
+
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern | None]:
-    """(dataset by name or alias, those names by first word, longest first; a regex of them all,
-    only when some name starts with punctuation and has no first word)."""
+def _rows() -> tuple[tuple[NamedDataset, tuple[str, ...], bool], ...]:
+    """(dataset, its name and aliases, whether running text may name it) for each table row."""
     text = resources.files("kgraph").joinpath("data/datasets.csv").read_text(encoding="utf-8")
-    by_alias: dict[str, NamedDataset] = {}
+    rows = []
     for row in csv.DictReader(text.splitlines()):
         ds = NamedDataset(row["name"], dataset_key(row["name"]), (row.get("url") or "").strip())
-        names = [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]
-        if (row.get("match_text") or "yes").strip().lower() != "no":
+        names = (row["name"], *[a for a in (row.get("aliases") or "").split("|") if a])
+        rows.append((ds, names, (row.get("match_text") or "yes").strip().lower() != "no"))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=1)
+def _by_squashed() -> dict[str, tuple[NamedDataset, str]]:
+    """(table dataset, the name as the table writes it) by squashed name; the first row giving a
+    name keeps it."""
+    out: dict[str, tuple[NamedDataset, str]] = {}
+    for ds, names, _ in _rows():
+        for n in names:
+            out.setdefault(_squash(n), (ds, n))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _by_url() -> dict[str, NamedDataset]:
+    """Table datasets by their canonical home URL."""
+    from kgraph.extract.urls import canonical_url
+
+    return {canonical_url(ds.url): ds for ds, _, _ in _rows() if ds.url}
+
+
+@lru_cache(maxsize=16384)
+def known_dataset(name: str) -> NamedDataset | None:
+    """The table's dataset a name already picked out of a line stands for, ignoring spacing,
+    hyphens and case ('SWE Bench' is SWE-bench), or None."""
+    key = _squash(name.strip())
+    found = _by_squashed().get(key) if len(key) >= 3 else None
+    if found is None or _shouted(found[1]) and not _shouted(name):
+        return None  # 'Glue' or 'Math' is a word; GLUE and MATH are written in capitals
+    return found[0]
+
+
+def _shouted(name: str) -> bool:
+    """An all-capitals name ('GLUE', 'MMLU'): its case is what tells it from a word."""
+    letters = [c for c in name if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+def dataset_at_url(canon: str) -> NamedDataset | None:
+    """The table's dataset whose home page is this canonical URL, or None."""
+    return _by_url().get(canon)
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern | None]:
+    """(dataset by name, alias or a written variant of them, those names by first word, longest
+    first; a regex of them all, only when some name starts with punctuation and has no first word)."""
+    by_alias: dict[str, NamedDataset] = {}
+    for ds, names, match_text in _rows():
+        if match_text:
             for n in names:
                 by_alias[n] = ds
+    for ds, names, match_text in _rows():
+        if match_text:
+            for n in names:
+                for v in _written_variants(n):
+                    by_alias.setdefault(v, ds)  # a variant never takes a name a row gives
     names = sorted(by_alias, key=len, reverse=True)
     by_first_word: dict[str, list[str]] = {}
     for n in names:
@@ -160,6 +243,6 @@ def named_datasets(text: str) -> list[NamedDataset]:
                 continue
             if regex is _SHAPED and _repeats_suffix(name):
                 continue
-            ds = by_alias.get(name) or NamedDataset(name, dataset_key(name))
+            ds = by_alias.get(name) or known_dataset(name) or NamedDataset(name, dataset_key(name))
             found.setdefault(ds.key, ds)
     return list(found.values())
