@@ -206,3 +206,39 @@ def test_institution_names_stop_at_an_apposition_or_a_possessive(text, names):
     from kgraph.extract.orgs import orgs_in_text
 
     assert [o.name for o in orgs_in_text(text)] == names
+
+
+def test_chapter_titles_follow_commonmark_html_blocks():
+    # a <div> line opens an HTML block (CommonMark type 6) that runs to the next blank line:
+    # goldmark shows Markdown there as written, so the asterisks are part of the title;
+    # tags and entities still go
+    body = (
+        "## Chapters\n"
+        '<div style="text-align: left"><small>\n'
+        "00:00:00 ❙ Intro<br>\n"
+        "00:23:10 ❙ How *is* OpenAI making money?<br>\n"
+        "01:07:53 ❙ Outcome 1*: <b>many</b> ways &amp; means<br>\n"
+        "</small></div>\n"
+        "\n"
+        "01:10:00 ❙ After the block, *emphasis* is formatting<br>\n"
+    )
+    assert [(c.start, c.title) for c in find_chapters(body)] == [
+        (0, "Intro"),
+        (1390, "How *is* OpenAI making money?"),
+        (4073, "Outcome 1*: many ways & means"),
+        (4200, "After the block, emphasis is formatting"),
+    ]
+    # a lone inline tag right under prose does not open a block (type 7 cannot interrupt a paragraph)
+    assert find_chapters("Chapters:\n<small>\n00:10 ❙ A *b* c\n")[0].title == "A b c"
+    # but it does after a blank line
+    assert find_chapters("Chapters:\n\n<small>\n00:10 ❙ A *b* c\n")[0].title == "A *b* c"
+    # <pre> runs to its closing tag, blank lines included
+    assert find_chapters("<pre>\n\n00:10 ❙ A *b*\n</pre>\n00:20 ❙ C *d*")[0].title == "A *b*"
+    assert find_chapters("<pre>\n\n00:10 ❙ A *b*\n</pre>\n00:20 ❙ C *d*")[1].title == "C d"
+
+
+def test_html_block_lines():
+    from kgraph.extract.chapters import html_block_lines
+
+    lines = ["text", "<div>", "*a*", "", "*b*", "<p class='x'>", "c"]
+    assert html_block_lines(lines) == [False, True, True, False, False, True, True]

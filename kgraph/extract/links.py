@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from kgraph.model import Link
 
-__all__ = ["find_links", "strip_markup", "headings"]
+__all__ = ["find_links", "strip_markup", "strip_html", "headings"]
 
 # Written to be fast, same matches as '(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(...': a pattern that starts with
 # a literal lets the engine jump from '[' to '[' (the look-behind now follows it), and runs of plain
@@ -63,6 +63,18 @@ def strip_markup(text: str) -> str:
     if len(text) <= _CACHED_LENGTH:
         return _strip_short(text)
     return _strip(text)
+
+
+def strip_html(text: str) -> str:
+    """Plain text of a line of raw HTML: shortcodes and tags go, entities are decoded, Markdown
+    stays as written (inside an HTML block it is not interpreted, see chapters.html_block_lines)."""
+    if "{{" in text:
+        text = _SHORTCODE.sub(" ", text)
+    if "<" in text:
+        text = _TAG.sub("", _BLOCK_TAG.sub(" ", _BR.sub(" ", text)))
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
 
 
 _CACHED_LENGTH = 400  # lines and fragments repeat (a list item is also its line's context); bodies do not
