@@ -218,3 +218,38 @@ def test_a_link_the_line_names_as_a_known_dataset_is_that_dataset():
     assert (work.kind, work.name) == ("dataset", "SWE-bench")
     # a paper about it stays a paper
     assert _work("- [SWE-bench](https://arxiv.org/abs/2310.06770)").kind == "paper"
+
+
+def test_a_camel_case_name_is_found_with_its_inner_capital_dropped():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Google DeepMind", "lab", [], ["DeepMind"])
+    table.add("DoD", "government")
+    assert [o.name for o in table.mentioned_in("Google Deepmind’s Gemma model")] == ["Google DeepMind"]
+    assert [o.name for o in table.mentioned_in("as Deepmind said")] == ["Google DeepMind"]
+    assert table.mentioned_in("the Dod and deepmind") == []  # short words and lower case are left alone
+
+
+def test_a_comma_in_an_institution_name_needs_the_list_to_close_with_and():
+    from kgraph.extract.orgs import orgs_in_text
+
+    text = "OLMo from the Allen Institute for AI, OpenELM from Apple; the Committee on Commerce, Science, and Transportation"
+    names = [o.name for o in orgs_in_text(text)]
+    assert names == ["Allen Institute for AI", "Committee on Commerce, Science, and Transportation"]
+
+
+def test_contests_and_analogies_are_not_publishers():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("CERN", "intergovernmental", ["home.cern"])
+    table.add("Allen Institute for AI", "nonprofit", ["allenai.org"])
+    _, _, _, said = _classified("* IBM Watson AI XPRIZE [website](https://www.xprize.org/x)", table)
+    assert said == ""  # a contest by its name
+    _, publisher, named, said = _classified("- CERN for AI [page](https://www.perplexity.ai/page/x)", table)
+    assert (publisher, said) == (None, "")  # a proposal modelled on a known body
+    _, publisher, named, said = _classified("- Allen Institute for AI [blog](https://allenai.org/blog/x)", table)
+    assert publisher.name == "Allen Institute for AI" and named  # a real name of that shape is in the table
+    _, _, _, said = _classified("- Center for AI Safety [report](https://example.org/r)", table)
+    assert said == "Center for AI Safety"  # an unknown 'X for Y' whose X is no known body stays

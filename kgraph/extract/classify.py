@@ -459,7 +459,15 @@ def publisher_name(link: Link, kind: str) -> str:
         return ""  # 'EU AI Act [article]': the line names the law the page is about, not who published it
     if _YEAR_FIRST.match(lead):
         return ""  # '2024 AI Index [report]': an edition of a publication; no organization's name starts with a year
+    if _CONTEST.search(lead):
+        return ""  # 'IBM Watson AI XPRIZE [website]': a contest, run by someone the name does not give
     return lead
+
+
+# A contest or award by its name: 'IBM Watson AI XPRIZE', 'Konwinski Prize', 'ARC Prize', 'AI Alignment Awards'
+_CONTEST = re.compile(r"\b(?:Prize|XPRIZE|Awards?|Challenge|Competition|Hackathon|Olympiad)$")
+# '<name> for <something>': 'CERN for AI', 'Google for Startups', an analogy or a programme
+_ANALOGY = re.compile(r"^(.+?)\s+for\s+\S")
 
 
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d\b")
@@ -583,6 +591,14 @@ def linked_dataset(link: Link, canon: str) -> NamedDataset | None:
     return None
 
 
+def is_analogy(name: str, orgs: OrgTable) -> bool:
+    """'CERN for AI', 'Google for Startups': a known organization's name, then 'for' and a field,
+    is a proposal modelled on it or one of its programmes, not another organization. (Real names
+    of this shape, 'Allen Institute for AI', are in the table and found before this.)"""
+    m = _ANALOGY.match(name)
+    return bool(m) and orgs.find_name(m.group(1)) is not None
+
+
 def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
     """(work, its publisher if known, whether the page names that publisher, an unknown
     publisher name as the page wrote it) for a link."""
@@ -624,6 +640,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
         key = canon
     said = publisher_name(link, kind)
     named = orgs.find_name(said) if said else None
+    if said and named is None and is_analogy(said, orgs):
+        said = ""
     if said and named is None and owner is not None and misspells(said, orgs.names_of(owner.key)):
         named = owner
     if not said and owner is not None and names_on_line(link, orgs.names_of(owner.key)):

@@ -157,6 +157,7 @@ _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
 
 
+_CAMEL_WORD = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")  # 'DeepMind', 'OpenAI', 'GitHub'
 _DEPARTMENT_OF = re.compile(r"^((?:US|U\.S\.)\s+)?Department of (?:the\s+)?([A-Z][a-z]+)$")
 _IZATION = re.compile(r"(?<=\w)i([sz])ation")
 
@@ -166,16 +167,25 @@ def _with_variants(names: list[str]) -> list[str]:
 
     'Department of Energy' is also 'Energy Department' (and 'US Department of X' 'US X
     Department'); British and American spellings of -isation/-ization are the same name
-    ('International Civil Aviation Organisation').
+    ('International Civil Aviation Organisation'). A brand written in camel case is often
+    written with its inner capital dropped ('Google Deepmind', 'Openai', 'Github').
     """
     out = list(names)
     for n in names:
+        if _CAMEL_WORD.search(n):
+            out.append(_CAMEL_WORD.sub(_drop_inner_capitals, n))
         m = _DEPARTMENT_OF.match(n)
         if m:
             out.append(f"{m.group(1) or ''}{m.group(2)} Department")
         if _IZATION.search(n):
             out.append(_IZATION.sub(lambda z: "i" + ("z" if z.group(1) == "s" else "s") + "ation", n))
     return list(dict.fromkeys(out))
+
+
+def _drop_inner_capitals(m: re.Match) -> str:
+    """'DeepMind' -> 'Deepmind'; short words ('DoD') keep their case: lowered they read as others."""
+    word = m.group()
+    return word[0] + word[1:].lower() if len(word) >= 5 else word
 
 
 # The country or union a body's full name starts with, which its short name leaves out
@@ -312,12 +322,26 @@ def orgs_in_text(text: str, table: OrgTable | None = None) -> list[Organization]
     for m in _ORG_PHRASE.finditer(text):
         name = _LEADING.sub("", m.group(1).strip(" ,"))
         name = re.sub(r"[,\s]+(?:and|&)$", "", name).strip(" ,")
+        name = _unclosed_list_cut(name)
         if len(name.split()) < 2 or len(name) > 90:
             continue
         name = _after_possessive(name, table)
         org = (table.find_name(name) if table else None) or Organization(name=name, key=slug(name))
         found.setdefault(org.key, org)
     return list(found.values())
+
+
+_CLOSED_LIST = re.compile(r",[^,]*\b(?:and|&)\s+\S+[^,]*$")
+
+
+def _unclosed_list_cut(name: str) -> str:
+    """A comma inside a name lists the parts of its subject and the list closes with 'and'
+    ('Committee on Commerce, Science, and Transportation'); a comma with no 'and' after it ends
+    the name, and what follows is the sentence's next item ('the Allen Institute for AI, OpenELM
+    from Apple')."""
+    if "," not in name or _CLOSED_LIST.search(name):
+        return name
+    return name.split(",", 1)[0].strip()
 
 
 _POSSESSIVE = re.compile(r"^(?:[A-Z][\w.&\-]*\s+){0,3}[A-Z][\w.&\-]*['’]s\s+")
