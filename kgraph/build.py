@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import time
@@ -153,9 +155,24 @@ def build_store(
     }
     summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
     if summary is None:
-        summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
+        with _collector_paused():
+            summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. A full build keeps millions of objects to its
+    end and makes no reference cycles worth collecting; the collector's passes over them took
+    more than half the time the parent spent taking in the workers' results."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def full_build(

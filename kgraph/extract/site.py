@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import re
@@ -654,6 +655,11 @@ _WORKER: tuple[Callable, object] | None = None
 def _init_worker(work: Callable, context: object) -> None:
     global _WORKER
     _WORKER = (work, context)
+    # The parent's heap, inherited by fork, lives as long as the worker: the cyclic collector
+    # need not walk it again and again (which also copies its memory pages); the parent may
+    # have paused the collector for itself.
+    gc.freeze()
+    gc.enable()
 
 
 def _in_worker(job: PageJob) -> object:
