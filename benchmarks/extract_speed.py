@@ -60,14 +60,14 @@ def main() -> int:
     read_s, read_cpu, pages = timed(lambda: list(read_pages(site)), args.repeat)
     # A fresh organization table per run: it remembers the owners of hosts it has seen.
     extract_s, extract_cpu, corpus = timed(lambda: extract(pages, load_org_table([]), workers=1), args.repeat)
-    n = max(len(corpus.facts), 1)
+    n = max(len(corpus.pages), 1)
     print(f"site        {args.site}")
     print(
         f"read        {len(pages)} pages in {read_s:.2f} s: {len(pages) / read_s:,.0f} pages/s "
         f"(CPU {read_cpu:.2f} s: {len(pages) / max(read_cpu, 1e-9):,.0f} pages/s)"
     )
     print(
-        f"extract     {len(corpus.facts)} episodes and posts in {extract_s:.2f} s: {1000 * extract_s / n:.2f} ms/page "
+        f"extract     {len(corpus.pages)} episodes and posts in {extract_s:.2f} s: {1000 * extract_s / n:.2f} ms/page "
         f"(CPU {1000 * extract_cpu / n:.2f} ms/page; one process)"
     )
     if args.profile:
