@@ -376,6 +376,13 @@ def kind_from_url(url: str) -> str:
     return ""
 
 
+def _titles_a_post(link: Link, host: str, path: str) -> bool:
+    """A forum or blog platform's link (LessWrong, the Alignment Forum, Medium, Substack) whose
+    anchor is a title, not a bare kind word: the title may speak of a paper ('New paper shows
+    ...', 'Thoughts on the sleeper agents paper') but the link is the post about it."""
+    return _matches(host, path, BLOG_HOSTS) and not is_generic_anchor(link.text) and bool(_anchor_kind(link.text))
+
+
 def kind_from_words(link: Link) -> str:
     """The kind the page's words give the link: its anchor or the word that follows it."""
     kind = _anchor_kind(link.text)
@@ -391,13 +398,19 @@ def kind_from_words(link: Link) -> str:
 
 @lru_cache(maxsize=65536)
 def _anchor_kind(text: str) -> str:
-    """The kind an anchor's words name ('[preprint]', '[blog post]'), '' when none does."""
+    """The kind an anchor's words name ('[preprint]', '[blog post]', '[Anthropic's paper]'), ''
+    when none does. Only the anchor's head, its last word or two-word phrase (past neutral words
+    like 'pdf' or 'link'), says what the link is: a kind word earlier in the anchor is part of a
+    name or title ('arXiv Sanity Lite', 'Data Machina', 'New paper shows ...')."""
     t = text.strip().lower().strip("[]().:")
     if t in KIND_WORDS and KIND_WORDS[t]:
         return KIND_WORDS[t]
-    for w in t.split()[::-1]:
-        if KIND_WORDS.get(w):
-            return KIND_WORDS[w]
+    words = [w.strip("()[],.:;") for w in t.split()]
+    while words and KIND_WORDS.get(words[-1]) == "" and len(words) > 1:
+        words.pop()  # '[AI Safety paper PDF]', '[the study link]'
+    for phrase in (" ".join(words[-2:]), words[-1] if words else ""):
+        if KIND_WORDS.get(phrase):
+            return KIND_WORDS[phrase]
     return ""
 
 
@@ -624,7 +637,9 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
             kind = "paper"
         else:
             kind = "page"
-    elif words_kind == "paper" and (kind == "blog" or kind == "code" and path.lower().endswith(".pdf")):
+    elif words_kind == "paper" and (
+        kind == "blog" and not _titles_a_post(link, host, path) or kind == "code" and path.lower().endswith(".pdf")
+    ):
         kind = "paper"
     elif kind == "paper" and (_BOOK.fullmatch(link.text.strip()) or "/book/" in path):
         kind = "page"  # a book (Springer's /book/ DOIs included) is not a paper
