@@ -253,3 +253,52 @@ def test_contests_and_analogies_are_not_publishers():
     assert publisher.name == "Allen Institute for AI" and named  # a real name of that shape is in the table
     _, _, _, said = _classified("- Center for AI Safety [report](https://example.org/r)", table)
     assert said == "Center for AI Safety"  # an unknown 'X for Y' whose X is no known body stays
+
+
+def test_only_the_anchors_head_word_says_what_a_link_is():
+    from kgraph.extract.classify import _anchor_kind, classify
+    from kgraph.extract.links import Link
+    from kgraph.extract.orgs import load_org_table
+
+    assert _anchor_kind("arXiv Sanity Lite") == "" and _anchor_kind("Data Machina") == ""
+    assert _anchor_kind("New paper shows truthfulness & instruction-following don't generalize") == ""
+    assert _anchor_kind("Anthropic's paper") == "paper" and _anchor_kind("OpenAI blog post") == "blog"
+    assert _anchor_kind("Reuters news article") == "news" and _anchor_kind("the preprint PDF") == "paper"
+    orgs = load_org_table()
+
+    def kind(url, text, tail=""):
+        return classify(Link(url=url, text=text, line=1, tail=tail), url, orgs)[0].kind
+
+    assert kind("https://arxiv-sanity-lite.com", "arXiv Sanity Lite") == "page"  # not arxiv.org
+    assert kind("https://datamachina.com", "Data Machina", "newsletter") != "dataset"
+    assert kind("https://arxiv.org/abs/2501.18576", "Preprint") == "paper"
+
+
+def test_a_titled_forum_post_about_a_paper_is_a_post():
+    from kgraph.extract.classify import classify
+    from kgraph.extract.links import Link
+    from kgraph.extract.orgs import load_org_table
+
+    orgs = load_org_table()
+
+    def kind(url, text, tail=""):
+        return classify(Link(url=url, text=text, line=1, tail=tail), url, orgs)[0].kind
+
+    post = "https://www.lesswrong.com/posts/Yio4nmD8JMttx9o9S/x"
+    assert kind(post, "New paper shows truthfulness & instruction-following don't generalize by default") == "blog"
+    assert kind(post, "Thoughts on the sleeper agents paper") == "blog"
+    assert kind("https://medium.com/@a/x", "My notes on the scaling paper") == "blog"
+    assert kind(post, "paper") == "paper"  # the page itself calls the link a paper
+    assert kind("https://example.org/blog/x", "Our new paper") == "paper"  # a lab's own blog, not a forum
+
+
+def test_a_capitalised_benchmark_that_is_also_a_word_counts_where_models_are_scored_on_it():
+    from kgraph.extract.datasets import named_datasets
+
+    def names(text):
+        return [d.name for d in named_datasets(text)]
+
+    assert names("DeepSeek R1 Highlights the Need for Multi-Step Reasoning Over Speed in MATH") == ["MATH"]
+    assert names("accuracy on the ETHICS test") == ["ETHICS"]
+    assert names("MATH IS HARD") == [] and names("good at math, in Math class") == []
+    assert names("I worked in ARC for a year") == []  # short acronyms are as often organizations

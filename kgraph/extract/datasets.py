@@ -223,6 +223,34 @@ _PASSES = (
 )
 
 
+@lru_cache(maxsize=1)
+def _scored_on() -> tuple[dict[str, NamedDataset], re.Pattern | None]:
+    """(dataset by name, a regex finding them) for the table's names kept out of running text
+    because they are also words (match_text 'no'), written in capitals and four letters or more
+    (MATH, ETHICS, DROP). Shorter ones (ARC, C4) are as often an organization's acronym."""
+    by_name = {
+        n: ds
+        for ds, names, match_text in _rows()
+        if not match_text
+        for n in names
+        if _shouted(n) and len(n) >= 4 and " " not in n
+    }
+    if not by_name:
+        return {}, None
+    names = "|".join(map(re.escape, sorted(by_name, key=len, reverse=True)))
+    return by_name, re.compile(r"(?<![\w-])(?:on|in)\s+(?:the\s+)?(" + names + r")(?![\w+-])")
+
+
+def _scored_on_mentions(text: str) -> list[NamedDataset]:
+    """Such a name in capitals after a lower-case 'on' or 'in', where a sentence or a paper's
+    title says what models are scored on ('accuracy on MATH', 'Reasoning Over Speed in MATH'):
+    the lower-case word shows the text around is not shouted, so the capitals are the name's."""
+    by_name, pattern = _scored_on()
+    if pattern is None or not any(n in text for n in by_name):
+        return []
+    return [by_name[m.group(1)] for m in pattern.finditer(text)]
+
+
 def named_datasets(text: str) -> list[NamedDataset]:
     """Datasets named in text, each once, in order of first mention."""
     by_alias = _table()[0]
@@ -232,6 +260,8 @@ def named_datasets(text: str) -> list[NamedDataset]:
         ds = by_alias[name]
         found.setdefault(ds.key, ds)
         spans.append(span)
+    for ds in _scored_on_mentions(text):
+        found.setdefault(ds.key, ds)
     for regex, needs in _PASSES:
         if not any(word in text for word in needs):
             continue
