@@ -302,3 +302,62 @@ def test_a_capitalised_benchmark_that_is_also_a_word_counts_where_models_are_sco
     assert names("accuracy on the ETHICS test") == ["ETHICS"]
     assert names("MATH IS HARD") == [] and names("good at math, in Math class") == []
     assert names("I worked in ARC for a year") == []  # short acronyms are as often organizations
+
+
+def test_words_before_a_phrase_complete_a_known_name():
+    from kgraph.extract.orgs import load_org_table, orgs_in_text
+
+    table = load_org_table()
+    names = [o.name for o in orgs_in_text("a senior research fellow at the Future of Humanity Institute at Oxford", table)]
+    assert names == ["Future of Humanity Institute"]
+
+
+def test_a_known_owner_before_a_possessive_is_named_too():
+    from kgraph.extract.orgs import load_org_table, orgs_in_text
+
+    table = load_org_table()
+
+    def names(text):
+        return [o.name for o in orgs_in_text(text, table)]
+
+    assert "Brown University" in names("Professor Arenberg from Brown University's Watson Institute")
+    assert "Brown University" in names("a fellow at Brown's Watson Institute")  # a university's short name
+    assert "Brown University" not in names("Chris Brown's Music Foundation")  # no possessive owner before a head
+
+
+def test_a_camel_case_name_matches_in_any_mixed_case():
+    from kgraph.extract.orgs import load_org_table
+
+    table = load_org_table()
+
+    def names(text):
+        return [o.name for o in table.mentioned_in(text)]
+
+    assert names("eLeutherAI's Model Evaluation Harness") == ["EleutherAI"]
+    assert names("eleutherai and ELEUTHERAI") == []  # all-lower or all-capital words are not brands
+    assert names("see example.org/eLeutherAI") == []  # inside a URL path
+
+
+def test_two_institutions_joined_by_and_are_two():
+    from kgraph.extract.orgs import joined_institutions, load_org_table, orgs_in_text
+
+    table = load_org_table()
+    assert joined_institutions("Columbia University and Fordham University", table) == [
+        "Columbia University",
+        "Fordham University",
+    ]
+    assert joined_institutions("Office of Science and Technology Policy", table) == [
+        "Office of Science and Technology Policy"
+    ]
+    assert joined_institutions("Columbia and Fordham University", table) == ["Columbia and Fordham University"]
+    names = [o.name for o in orgs_in_text("funded by the Department of Energy and Oak Ridge National Laboratory", table)]
+    assert "Oak Ridge National Laboratory" in names and not any(" and " in n for n in names)
+
+
+def test_pauseai_us_and_afit_are_their_own_rows():
+    from kgraph.extract.orgs import load_org_table
+
+    table = load_org_table()
+    assert table.find_name("PauseAI-US").name == "PauseAI US" and table.find_name("PauseAI").name == "PauseAI"
+    assert table.find_name("AFIT").name == "Air Force Institute of Technology"
+    assert table.find_url("scholar.afit.edu").name == "Air Force Institute of Technology"

@@ -136,8 +136,11 @@ def test_possessive_owner_is_split_from_the_institution():
     assert [o.name for o in orgs_in_text("Ann Lee's Center for Applied Widgets said so.", table)] == [
         "Center for Applied Widgets"
     ]
-    # a bare unit without its owner would mean nothing: the phrase stays whole
-    assert [o.name for o in orgs_in_text("She studied at Stanford's Law School.", table)] == ["Stanford's Law School"]
+    # a bare unit without its owner would mean nothing: the phrase stays whole, and its known owner is named too
+    assert [o.name for o in orgs_in_text("She studied at Stanford's Law School.", table)] == [
+        "Stanford University",
+        "Stanford's Law School",
+    ]
 
 
 def test_datasets_a_page_introduces_in_prose():

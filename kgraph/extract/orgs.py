@@ -16,7 +16,7 @@ from kgraph.errors import InputError
 from kgraph.extract.people import slug
 from kgraph.model import Organization
 
-__all__ = ["OrgTable", "load_org_table", "orgs_in_text", "names_at_word_starts"]
+__all__ = ["OrgTable", "load_org_table", "orgs_in_text", "names_at_word_starts", "joined_institutions"]
 
 
 @dataclass
@@ -33,6 +33,7 @@ class OrgTable:
     _host_owner: dict[str, str | None] = field(default_factory=dict)  # find_url's answers that ignore the path
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
     _names: dict[str, tuple[str, ...]] | None = None
+    _camel: dict[str, str] | None = None  # case-folded one-word camel-case text name -> key
 
     def add(
         self, name: str, kind: str = "", domains: list[str] = (), aliases: list[str] = (), match_text: bool = True
@@ -56,6 +57,7 @@ class OrgTable:
         self._host_owner = {}
         self._prefixes = None
         self._names = None
+        self._camel = None
 
     def find_name(self, text: str) -> Organization | None:
         """The organization a name or alias refers to ('NY Times', "Anthropic's"), or None."""
@@ -121,7 +123,24 @@ class OrgTable:
             if name in self._home_aliases and not names_the_home_body(text, start, stop):
                 continue
             found.setdefault(key, self.by_key[key])
+        for key in self._camel_mentions(text):
+            found.setdefault(key, self.by_key[key])
         return list(found.values())
+
+    def _camel_mentions(self, text: str) -> list[str]:
+        """Keys of one-word camel-case names ('EleutherAI', 'DeepMind') written in another
+        mixed case ("eLeutherAI's"): a word with a capital inside is a brand however its
+        capitals fall, while an all-lower or all-capital word ('openai' in a URL, 'GITHUB' in a
+        heading) is left to the exact names."""
+        if self._camel is None:
+            self._camel = {n.casefold(): k for n, k in self._text_names.items() if _CAMEL_NAME.fullmatch(n)}
+        if not self._camel:
+            return []
+        return [
+            self._camel[w.casefold()]
+            for w in _MIXED_CASE_WORD.findall(text)
+            if w.casefold() in self._camel and w not in self._text_names
+        ]
 
     def _first_word_index(self) -> dict[str, list[str]]:
         """Text names by their first word, longest name first (and the regex fallback if needed)."""
@@ -157,6 +176,9 @@ _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
 
 
+_CAMEL_NAME = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*")  # one word, a capital after a lower-case letter
+# A word in mixed case with a capital after its first letter, not inside a URL, path or handle
+_MIXED_CASE_WORD = re.compile(r"(?<![\w./@#-])([A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Z]+[a-z][A-Za-z]*)(?![\w./-])")
 _CAMEL_WORD = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")  # 'DeepMind', 'OpenAI', 'GitHub'
 _DEPARTMENT_OF = re.compile(r"^((?:US|U\.S\.)\s+)?Department of (?:the\s+)?([A-Z][a-z]+)$")
 _IZATION = re.compile(r"(?<=\w)i([sz])ation")
@@ -325,10 +347,52 @@ def orgs_in_text(text: str, table: OrgTable | None = None) -> list[Organization]
         name = _unclosed_list_cut(name)
         if len(name.split()) < 2 or len(name) > 90:
             continue
-        name = _after_possessive(name, table)
-        org = (table.find_name(name) if table else None) or Organization(name=name, key=slug(name))
-        found.setdefault(org.key, org)
+        whole, name = name, _after_possessive(name, table)
+        owner = _possessive_owner(name, table) if name == whole else None  # a split-off owner stays in the text
+        if owner is not None:
+            found.setdefault(owner.key, owner)
+        for part in joined_institutions(name, table):
+            org = (table.find_name(part) if table else None) or (
+                _known_with_words_before(text, m.start(1), part, table) if table and part == name else None
+            )
+            org = org or Organization(name=part, key=slug(part))
+            found.setdefault(org.key, org)
     return list(found.values())
+
+
+def _known_with_words_before(text: str, start: int, name: str, table: OrgTable) -> Organization | None:
+    """The table's name that the phrase ends, with up to three words before it: the phrase rule
+    starts at a capitalised word, so 'Future of Humanity Institute' reads as 'Humanity
+    Institute'; the words before ('Future of') make the known name whole."""
+    words = text[max(0, start - 60) : start].split()
+    for k in (3, 2, 1):
+        if len(words) >= k and words[-k][:1].isupper():
+            org = table.find_name(" ".join([*words[-k:], name]))
+            if org is not None:
+                return org
+    return None
+
+
+def _possessive_owner(name: str, table: OrgTable | None) -> Organization | None:
+    """The known organization a phrase's possessive names as owner: 'Brown University' in
+    "Brown University's Watson Institute", and a university by its short name ("Brown's Watson
+    Institute"): the owner is named too, and masking the phrase, kept whole, must not lose it."""
+    m = _POSSESSIVE.match(name)
+    if not m or table is None:
+        return None
+    owner = _POSSESSIVE_S.sub("", m.group().strip())
+    return table.find_name(owner) or _university_by_short_name(owner, table)
+
+
+def _university_by_short_name(short: str, table: OrgTable) -> Organization | None:
+    """'Brown' for Brown University, 'Oxford' for University of Oxford: a short name the table
+    does not match in running text (a surname, a colour), safe only as an owner before an
+    institution ('Brown's Watson Institute')."""
+    for full in (f"{short} University", f"University of {short}"):
+        org = table.find_name(full)
+        if org is not None and org.kind == "university":
+            return org
+    return None
 
 
 _CLOSED_LIST = re.compile(r",[^,]*\b(?:and|&)\s+\S+[^,]*$")
@@ -359,3 +423,30 @@ def _after_possessive(name: str, table: OrgTable | None) -> str:
     if len(rest.split()) >= 2 and ((table and table.find_name(rest)) or _SELF_CONTAINED.match(rest)):
         return rest
     return name
+
+
+_JOINED = re.compile(r"^(.+?)\s+(?:and|&)\s+(.+)$")
+
+
+def joined_institutions(name: str, table: OrgTable | None = None) -> list[str]:
+    """'Columbia University and Fordham University' is two organizations: a name that joins
+    two whole institution names (each known to the table or a head-word phrase by itself) with
+    'and' is split, unless the table knows the joined name ('Office of Science and Technology
+    Policy' has no institution on each side; 'Johns Hopkins University and Medicine' neither)."""
+    if table is not None and table.find_name(name) is not None:
+        return [name]
+    m = _JOINED.match(name.strip())
+    if not m:
+        return [name]
+    parts = [_LEADING.sub("", p.strip(" ,")) for p in m.groups()]
+    if all(_is_institution(p, table) for p in parts):
+        return parts
+    return [name]
+
+
+def _is_institution(name: str, table: OrgTable | None) -> bool:
+    """A whole institution's name: the table's, or one the phrase rule reads as a single name."""
+    if table is not None and table.find_name(name) is not None:
+        return True
+    m = _ORG_PHRASE.fullmatch(name)
+    return bool(m) and " and " not in name and " & " not in name
