@@ -361,3 +361,39 @@ def test_pauseai_us_and_afit_are_their_own_rows():
     assert table.find_name("PauseAI-US").name == "PauseAI US" and table.find_name("PauseAI").name == "PauseAI"
     assert table.find_name("AFIT").name == "Air Force Institute of Technology"
     assert table.find_url("scholar.afit.edu").name == "Air Force Institute of Technology"
+
+
+def test_an_html_anchor_whose_title_wraps_to_the_next_line_is_one_link():
+    from kgraph.extract.links import find_links
+
+    body = '- <a href="https://www.science.org/doi/full/10.1126/science.abi7176">Filling Gaps in AI\n</a> (an author)\n- next'
+    (link,) = find_links(body)
+    assert link.text == "Filling Gaps in AI" and link.tail.strip() == "(an author)" and link.line == 1
+
+
+def test_journal_platform_and_lab_paper_urls_are_papers():
+    from kgraph.extract.classify import kind_from_url
+
+    assert kind_from_url("https://firstmonday.org/ojs/index.php/fm/article/view/13636") == "paper"  # OJS
+    assert kind_from_url("https://journal.example.org/index.php/jx/article/download/12/34") == "paper"
+    assert kind_from_url("https://hindawi.com/journals/complexity/2022/8210732") == "paper"
+    assert kind_from_url("https://governance.ai/research-paper/open-sourcing-highly-capable-foundation-models") == "paper"
+    assert kind_from_url("https://firstmonday.org/ojs/index.php/fm/issue/view/12") == ""  # an issue, not an article
+    assert kind_from_url("https://science.org/doi/full/10.1126/science.abi7176") == "paper"
+
+
+def test_a_how_to_title_about_papers_is_not_a_paper():
+    from kgraph.extract.classify import _anchor_kind, classify
+    from kgraph.extract.orgs import OrgTable
+    from kgraph.model import Link
+
+    assert _anchor_kind("How to read a scientific paper") == ""
+    assert _anchor_kind("#GradHacks: A guide to reading research papers") == ""
+    assert _anchor_kind("Anthropic's paper") == "paper" and _anchor_kind("the scheming paper") == "paper"
+    pdf = "https://lib.purdue.edu/Tutorials/Scientific%20Paper.pdf"
+    guide = Link(
+        url=pdf, text="How to read a scientific paper", line=1, context="How to read a paper (slides)", tail=" (slides)"
+    )
+    assert classify(guide, pdf, OrgTable())[0].kind == "page"
+    cited = Link(url=pdf, text="A Causal Framework", line=1, context="A Causal Framework paper", tail=" paper")
+    assert classify(cited, pdf, OrgTable())[0].kind == "paper"  # the line's own word still counts

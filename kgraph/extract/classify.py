@@ -88,6 +88,7 @@ PAPER_HOSTS = (
     "aisel.aisnet.org",
     "dl.gi.de",
     "papers.cool",
+    "hindawi.com/journals",
 )
 DATASET_HOSTS = (
     "kaggle.com/datasets",
@@ -296,7 +297,10 @@ VENUES = {
 
 # The regexes of this module, compiled once (classify runs for every link of every page).
 _YEAR = re.compile(r"\d{4}")
-_RESEARCH_PUBLICATION = re.compile(r"/research/publications/[^/]+")
+_RESEARCH_PUBLICATION = re.compile(r"/research/publications/[^/]+|/research-papers?/[^/]+")
+# Open Journal Systems, the platform of thousands of journals (First Monday, JAIR, AAAI's OJS):
+# an article's page is always '/index.php/<journal>/article/view/<id>' (download/ for its file).
+_OJS_ARTICLE = re.compile(r"/index\.php/[^/]+/article/(?:view|download)/\d+")
 # A university's host ('csc.ucdavis.edu', 'www2.stat.duke.edu', 'ox.ac.uk', 'unimelb.edu.au')
 _ACADEMIC_HOST = re.compile(r"(?:^|\.)[\w-]+\.(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2})$")
 # ...and a file under its publications: '/~cmg/compmech/pubs/CalcEmerg.htm', '/Courses/Stat376/Papers/x.pdf'
@@ -315,6 +319,8 @@ _NAME_WORD = re.compile(r"[a-z0-9]+")
 _DATASET_HOST = re.compile(r"(^|[.-])datasets?[.-]")
 _PAPER_CONTEXT = re.compile(r"paper|preprint|proceedings|journal", re.I)
 _BOOK = re.compile(r"(e-?)?book", re.I)
+# Words before an anchor's last word that make it the topic of a how-to title, not what the link is.
+_ABOUT_THE_KIND = re.compile(r"\b(?:how to|guide to|tips (?:for|on)|read|reading|write|writing)\b")
 
 
 @lru_cache(maxsize=65536)
@@ -354,6 +360,7 @@ def kind_from_url(url: str) -> str:
         _matches(host, path, PAPER_HOSTS)
         or host.startswith("journals.")
         or _RESEARCH_PUBLICATION.search(path)
+        or _OJS_ARTICLE.search(path)
         or _ACADEMIC_HOST.search(host)
         and _ACADEMIC_PUBS.search(path)
     ):
@@ -408,6 +415,8 @@ def _anchor_kind(text: str) -> str:
     words = [w.strip("()[],.:;") for w in t.split()]
     while words and KIND_WORDS.get(words[-1]) == "" and len(words) > 1:
         words.pop()  # '[AI Safety paper PDF]', '[the study link]'
+    if len(words) > 2 and _ABOUT_THE_KIND.search(" ".join(words[:-1])):
+        return ""  # 'How to read a scientific paper', 'A guide to reading research papers': a how-to
     for phrase in (" ".join(words[-2:]), words[-1] if words else ""):
         if KIND_WORDS.get(phrase):
             return KIND_WORDS[phrase]
@@ -632,8 +641,8 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
         elif words_kind:
             kind = words_kind
         elif path.lower().endswith(".pdf") and (
-            _PAPER_CONTEXT.search(link.context) or _is_academic_citation(link, host)
-        ):
+            _PAPER_CONTEXT.search(link.lead + " " + link.tail) or _is_academic_citation(link, host)
+        ):  # the line's own words, not the anchor's: 'How to read a scientific paper' is a guide
             kind = "paper"
         else:
             kind = "page"

@@ -115,6 +115,25 @@ def _blank_comments(body: str) -> str:
     return "\n".join(out)
 
 
+# An HTML anchor left open at the end of a line: '<a href="…">Filling Gaps in … of AI' + newline + '</a> (…)'.
+_OPEN_ANCHOR = re.compile(r"<a\s[^>]*href[^>]*>(?:(?!</a\s*>|<a[\s>]).)*$", re.I)
+
+
+def _join_split_anchors(body: str) -> str:
+    """Join a line whose last HTML anchor is still open to the next line when that line closes it,
+    so a title that wraps inside <a>…</a> is one link; the next line is left blank (line numbers
+    stay) and the joined text keeps the rest of that line as the link's tail."""
+    if "<a" not in body and "<A" not in body:
+        return body
+    lines = body.split("\n")
+    for i in range(len(lines) - 1):
+        line = lines[i]
+        if ("<a" in line or "<A" in line) and _OPEN_ANCHOR.search(line) and "</a" in lines[i + 1].lower():
+            lines[i] = line.rstrip() + " " + lines[i + 1].strip()
+            lines[i + 1] = ""
+    return "\n".join(lines)
+
+
 def headings(body: str) -> list[tuple[int, str]]:
     """(0-based line index, heading text) for every markdown or HTML heading."""
     found = []
@@ -130,7 +149,7 @@ def headings(body: str) -> list[tuple[int, str]]:
 
 def find_links(body: str, first_line: int = 1) -> list[Link]:
     """Every link in the body, in order, with its context. Line numbers count from first_line."""
-    clean = _blank_comments(body)
+    clean = _join_split_anchors(_blank_comments(body))
     links: list[Link] = []
     section = ""
     stack: list[_Item] = []
