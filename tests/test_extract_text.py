@@ -245,3 +245,11 @@ def test_html_block_lines():
 
     lines = ["text", "<div>", "*a*", "", "*b*", "<p class='x'>", "c"]
     assert html_block_lines(lines) == [False, True, True, False, False, True, True]
+
+
+def test_a_lone_first_name_in_a_title_takes_the_full_name_the_page_gives():
+    title = "Making Your Voice Heard w/ Tristan & Felix de Simone"
+    assert guests_from_title(title, "Tristan and Felix de Simone join me") == ["Tristan de Simone", "Felix de Simone"]
+    intro = "I am joined by Tristan Williams and Felix de Simone to discuss"
+    assert guests_from_title(title, "", intro) == ["Tristan Williams", "Felix de Simone"]
+    assert guests_from_title("X w/ Jane & John Doe", "", "Jane The said") == ["Jane Doe", "John Doe"]

@@ -58,12 +58,13 @@ def looks_like_name(text: str, allow_single: bool = False) -> bool:
     return all(_NAME_TOKEN.match(t) for t in tokens) and tokens[0][0].isupper()
 
 
-def guests_from_title(title: str, summary: str = "") -> list[str]:
+def guests_from_title(title: str, summary: str = "", intro: str = "") -> list[str]:
     """Guest names from titles like 'Topic w/ Dr. Jane Doe & John Roe (2)'.
 
     'w/' introduces guests even when a single word follows (a channel name); 'with' needs
     something that looks like a full name, a handle written like one ('TTotal'), or a word the
-    summary repeats, so 'Playing with Fire' names nobody.
+    summary repeats, so 'Playing with Fire' names nobody. A lone first name takes the full name
+    the summary or intro (the page's opening text) gives it before borrowing another guest's surname.
     """
     m = _TITLE_GUESTS.search(title)
     if not m:
@@ -83,7 +84,32 @@ def guests_from_title(title: str, summary: str = "") -> list[str]:
     names = [p for p in parts if looks_like_name(p, allow_single=single_ok(p))]
     if len(names) != len(parts):
         return []
-    return _share_surname(names)
+    text = f"{summary} {intro}"
+    full = [_full_name_in(n, text, names) if len(n.split()) == 1 and len(names) > 1 else n for n in names]
+    return _share_surname(full)
+
+
+# Capitalised words that start a sentence or clause, never a surname ('Jane. The' -> not 'Jane The').
+_SENTENCE_WORDS = frozenset("The A An And But Or So Then This That These It He She They We I You In On At For".split())
+
+
+def _full_name_in(first: str, text: str, names: list[str]) -> str:
+    """'Tristan' from 'w/ Tristan & Felix de Simone' is 'Tristan Williams' when the page says
+    'joined by Tristan Williams and Felix de Simone': two guests in one title need not share the
+    last guest's surname, and the page's own full name beats the guess. The first such name wins;
+    a name already in the title (the other guest's) does not count."""
+    pattern = rf"\b{re.escape(first)}((?:\s+(?:[A-Z][\w'’\-]+|de|da|van|von|der|den|la|le|du|di|del|bin|al|ter)){{0,3}}?\s+[A-Z][\w'’\-]+)"
+    for m in re.finditer(pattern, text):
+        name = clean_name(first + m.group(1))
+        words = name.split()[1:]
+        if (
+            looks_like_name(name)
+            and not _SENTENCE_WORDS.intersection(words)
+            and name not in names
+            and not name.endswith(tuple(" " + n for n in names))
+        ):
+            return name
+    return first
 
 
 def _share_surname(names: list[str]) -> list[str]:
