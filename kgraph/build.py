@@ -74,13 +74,16 @@ def signature(path: str | Path) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
-def scan(sites: list[Site], progress: Progress | None = None) -> Iterator[FileRead]:
-    """Read every markdown file of every site, in order."""
-    listed = [(i, site, rel, path) for i, site in enumerate(sites) for rel, path in markdown_entries(site.content)]
-    for n, (i, site, rel, path) in enumerate(listed, start=1):
-        if progress and (n % 50 == 0 or n == len(listed)):
-            progress("reading pages", n, len(listed))
-        yield FileRead(i, rel, signature(path), read_file(site, Path(path), rel))
+def scan(sites: list[Site], progress: Progress | None = None, workers: int = 1) -> Iterator[FileRead]:
+    """Read every markdown file of every site, in order (on worker processes if workers > 1)."""
+    listed = [(i, rel, path) for i, site in enumerate(sites) for rel, path in markdown_entries(site.content)]
+    return map_pages(read_entry, listed, sites, workers, progress, stage="reading pages")
+
+
+def read_entry(entry: tuple[int, str, str], sites: list[Site]) -> FileRead:
+    """scan's work for one file: (source index, path in the content folder, absolute path)."""
+    i, rel, path = entry
+    return FileRead(i, rel, signature(path), read_file(sites[i], Path(path), rel))
 
 
 def build_corpus(
@@ -191,7 +194,7 @@ def full_build(
     meanwhile (store.write_store). The summary keeps each stage's seconds.
     """
     clock = time.perf_counter()
-    files = list(scan(sites, progress))
+    files = list(scan(sites, progress, workers))
     rows = file_rows(files)
     timings = {"read": time.perf_counter() - clock}
     clock = time.perf_counter()

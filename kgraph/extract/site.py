@@ -674,11 +674,12 @@ def map_pages(
     context: object,
     workers: int,
     progress: Callable[[str, int, int], None] | None = None,
+    stage: str = "extracting",
 ) -> Iterator:
     """work(job, context) for every job, yielded in job order; on several processes when there
     are enough pages to pay off. work must be a module-level function (workers find it by name);
     context reaches each worker once. The jobs list is emptied as it goes (the pages are the
-    largest thing a build holds)."""
+    largest thing a build holds). progress(stage, done, total) follows the results."""
     total = len(jobs)
     if workers <= 1 or total < 400:
         results: Iterable = (work(job, context) for job in _released(jobs))
@@ -693,7 +694,7 @@ def map_pages(
     try:
         for n, result in enumerate(results, start=1):
             if progress and (n % 50 == 0 or n == total):
-                progress("extracting", n, total)
+                progress(stage, n, total)
             yield result
     finally:
         if pool is not None:
