@@ -397,3 +397,19 @@ def test_a_how_to_title_about_papers_is_not_a_paper():
     assert classify(guide, pdf, OrgTable())[0].kind == "page"
     cited = Link(url=pdf, text="A Causal Framework", line=1, context="A Causal Framework paper", tail=" paper")
     assert classify(cited, pdf, OrgTable())[0].kind == "paper"  # the line's own word still counts
+
+
+def test_an_acronym_hyphenated_to_another_is_one_compound_name():
+    from kgraph.extract.orgs import OrgTable
+
+    table = OrgTable()
+    table.add("Associated Press", "news", ["apnews.com"], ["AP"])
+    table.add("OpenAI", "company", ["openai.com"], [])
+    table.add("Microsoft", "company", ["microsoft.com"], [])
+
+    def names(text):
+        return [o.name for o in table.mentioned_in(text)]
+
+    assert names("AP-NORC report") == [] and names("a NORC-AP poll") == []
+    assert names("the AP said") == ["Associated Press"]
+    assert names("the OpenAI-Microsoft deal") == ["OpenAI", "Microsoft"]  # not acronyms

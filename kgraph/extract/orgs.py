@@ -122,6 +122,8 @@ class OrgTable:
             key = self._text_names[name]
             if name in self._home_aliases and not names_the_home_body(text, start, stop):
                 continue
+            if _in_acronym_compound(text, start, stop):
+                continue
             found.setdefault(key, self.by_key[key])
         for key in self._camel_mentions(text):
             found.setdefault(key, self.by_key[key])
@@ -164,8 +166,26 @@ class OrgTable:
             key = self._text_names[m.group(1)]
             if m.group(1) in self._home_aliases and not names_the_home_body(text, m.start(1), m.end(1)):
                 continue
+            if _in_acronym_compound(text, m.start(1), m.end(1)):
+                continue
             found.setdefault(key, self.by_key[key])
         return list(found.values())
+
+
+# Acronyms hyphenated into one name: 'AP-NORC' (a polling centre), not the AP and NORC; the other
+# acronym has 3+ capitals, so a pair of countries or unions ('EU-US talks') still names both.
+_ACRONYM_AFTER = re.compile(r"-[A-Z]{3,}(?![\w])")
+_ACRONYM_BEFORE = re.compile(r"(?<![\w-])[A-Z]{3,}-$")
+
+
+def _in_acronym_compound(text: str, start: int, stop: int) -> bool:
+    """True when an all-capitals name is joined by a hyphen to another all-capitals word: the
+    compound ('AP-NORC', the AP-NORC Center for Public Affairs Research) is its own body, named
+    as one word; 'OpenAI-Microsoft' or 'US-based' are not compounds of acronyms."""
+    name = text[start:stop]
+    if not (name.isupper() and name.isalpha()):
+        return False
+    return bool(_ACRONYM_AFTER.match(text, stop) or _ACRONYM_BEFORE.search(text[max(0, start - 8) : start]))
 
 
 _POSSESSIVE_S = re.compile(r"['’]s$")
