@@ -413,3 +413,20 @@ def test_an_acronym_hyphenated_to_another_is_one_compound_name():
     assert names("AP-NORC report") == [] and names("a NORC-AP poll") == []
     assert names("the AP said") == ["Associated Press"]
     assert names("the OpenAI-Microsoft deal") == ["OpenAI", "Microsoft"]  # not acronyms
+
+
+def test_a_publisher_named_before_a_description_of_its_tracker():
+    from kgraph.extract.classify import _without_description, publisher_name
+    from kgraph.model import Link
+
+    def said(lead, url):
+        return publisher_name(Link(url=url, text="tracker", line=1, lead=lead + " "), "page")
+
+    assert said("Holistic AI global regulatory", "https://tracker.holisticai.com/feed") == "Holistic AI"
+    assert said("White & Case global regulatory", "https://www.whitecase.com/ai-watch") == "White & Case"
+    assert said("Steptoe US AI legislation", "https://www.steptoe.com/en/x.html") == "Steptoe"
+    assert said("Manatt US AIxHealth legislation", "https://www.manatt.com/insights/x") == "Manatt"
+    # without the domain's own word the cut is only a guess: the lead stays whole (and is no name)
+    assert _without_description("Layoff tracker", "layoffs.fyi") == "Layoff tracker"
+    assert _without_description("AI policy in Africa", "perplexity.ai") == "AI policy in Africa"
+    assert _without_description("PauseAI US", "pauseai-us.org") == "PauseAI US"

@@ -254,6 +254,7 @@ KIND_WORDS = {
     "standard": "page",  # 'ISO [standard](…)'
     "overview": "page",
     "fact sheet": "page",
+    "tracker": "page",  # 'White & Case global regulatory [tracker]': a page that follows laws or events
 }
 VENUES = {
     "iclr",
@@ -470,6 +471,7 @@ def publisher_name(link: Link, kind: str) -> str:
         lead = m.group(1)
     lead = _DASH.split(lead)[-1]  # '"Won't Happen" - Time [article]'
     lead = _ASIDE.sub("", lead)  # 'OpenResearch (nonprofit research lab) [study page]'
+    lead = _without_description(lead, host_of(canonical_url(link.url)))  # 'Holistic AI global regulatory [tracker]'
     lead = _POSSESSIVE.sub("", lead.strip().rstrip(":,-–— ")).strip()
     tokens = lead.split()
     if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
@@ -510,6 +512,38 @@ _LEAD_KIND = re.compile(
 _PUBLISHER = re.compile(
     r"^(?:The\s+)?[A-Z0-9][\w.&'’!\-]*(?:\s+(?:[A-Z0-9&][\w.&'’!\-]*|of|for|and|on|in|the|de|du|la))*$"
 )
+
+
+# Words a publisher's name may hold in lower case ('Institute for Progress', 'Center on Long-Term Risk').
+_NAME_CONNECTORS = {"of", "for", "and", "on", "in", "the", "de", "du", "la", "&"}
+# A region after a name, then more words: the subject of the publication ('Steptoe US AI legislation').
+_REGION = {"US", "U.S.", "UK", "EU", "Global", "International"}
+
+
+def _without_description(lead: str, host: str) -> str:
+    """The publisher's name alone from a lead that describes what it published, when what is left
+    is the link's own domain name: the name stops at its first lower-case word that is not a
+    connector ('Holistic AI global regulatory [tracker]' on holisticai.com) or at a region word
+    with more words after it ('Steptoe US AI legislation [tracker]' on steptoe.com). Without the
+    domain's word the cut is a guess ('Layoff tracker' on layoffs.fyi, 'Pivot to AI'), so the
+    lead is left whole."""
+    tokens = lead.split()
+    for i, t in enumerate(tokens[1:], 1):
+        if t[:1].islower() and t not in _NAME_CONNECTORS:
+            tokens = tokens[:i]
+            break
+    while len(tokens) > 1 and tokens[-1] in _NAME_CONNECTORS:
+        tokens.pop()
+    for i, t in enumerate(tokens[1:-1], 1):
+        if t in _REGION:
+            tokens = tokens[:i]
+            break
+    name = " ".join(tokens)
+    if name == lead:
+        return lead
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    labels = {label.replace("-", "") for label in host.lower().split(".")[:-1]}  # not the TLD ('.ai')
+    return name if squashed in labels else lead
 
 
 @lru_cache(maxsize=16384)
