@@ -430,3 +430,21 @@ def test_a_publisher_named_before_a_description_of_its_tracker():
     assert _without_description("Layoff tracker", "layoffs.fyi") == "Layoff tracker"
     assert _without_description("AI policy in Africa", "perplexity.ai") == "AI policy in Africa"
     assert _without_description("PauseAI US", "pauseai-us.org") == "PauseAI US"
+
+
+def test_shanghai_jiao_tong_university_is_in_the_table():
+    from kgraph.extract.orgs import load_org_table
+
+    table = load_org_table()
+    assert [o.name for o in table.mentioned_in("LeapLab, Tsinghua University and Shanghai Jiao Tong University")] == [
+        "Tsinghua University",
+        "Shanghai Jiao Tong University",
+    ]
+
+
+def test_a_doubled_letter_in_a_publisher_name_is_a_typo_of_the_domain_owner():
+    from kgraph.extract.classify import misspells
+
+    assert misspells("Bloommberg", ("Bloomberg", "Bloomberg News"))
+    assert not misspells("Wire", ("Wired",))  # another outlet, not a slip
+    assert not misspells("Boomberg", ("Bloomberg",))  # short names need the exact letters

@@ -601,10 +601,15 @@ def misspells(said: str, names: tuple[str, ...]) -> bool:
     alone ('Wired' and 'Wire' are two outlets).
     """
     said = _words(said)
+    if len(said) >= 5 and any(_DOUBLED.sub(r"\1", said) == _DOUBLED.sub(r"\1", _words(n)) for n in names):
+        return True  # 'Bloommberg' on bloomberg.com: a doubled or undoubled letter is a slip of the keys
     return len(said) >= 12 and any(
         abs(len(n) - len(said)) <= 2 and SequenceMatcher(None, said, n).ratio() >= 0.92
         for n in (_words(name) for name in names)
     )
+
+
+_DOUBLED = re.compile(r"(\w)\1+")
 
 
 _DATASET_NOUN = r"(?:data\s?sets?|benchmarks?|corpus|corpora|databases?)"
