@@ -448,3 +448,13 @@ def test_a_doubled_letter_in_a_publisher_name_is_a_typo_of_the_domain_owner():
     assert misspells("Bloommberg", ("Bloomberg", "Bloomberg News"))
     assert not misspells("Wire", ("Wired",))  # another outlet, not a slip
     assert not misspells("Boomberg", ("Bloomberg",))  # short names need the exact letters
+
+
+def test_an_anchor_opening_with_the_domain_owner_in_the_possessive_names_it():
+    from kgraph.extract.classify import names_on_line
+    from kgraph.model import Link
+
+    url = "https://time.com/7012783/elizabeth-kelly/"
+    assert names_on_line(Link(url=url, text="Time’s 100 Most Influential People in AI", line=1), ("Time", "TIME"))
+    assert not names_on_line(Link(url=url, text="The time’s come for AI rules", line=1), ("Time", "TIME"))
+    assert not names_on_line(Link(url=url, text="Kelly’s 100 days", line=1), ("Time", "TIME"))

@@ -577,10 +577,20 @@ def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
     lead = _words(link.lead) + " " if generic else ""  # 'ars Technica [article]': the whole lead, any case
     parts = [_words(p) + " " for p in (link.lead.strip(), _SEPARATOR.sub("", link.tail)) if p[:1].isupper()]
     glued = {g for p in parts for g in _word_prefixes_glued(p)}  # 'Grandview Research' for 'Grand View Research'
+    owner = _OWNER_FIRST.match(link.text.strip())  # "[Time's 100 Most Influential People](time.com/…)"
+    owner_words = _words(owner.group(1)) + " " if owner else ""
     return any(
-        anchor == squashed or lead == words or squashed in glued or any(p.startswith(words) for p in parts)
+        anchor == squashed
+        or lead == words
+        or squashed in glued
+        or any(p.startswith(words) for p in parts)
+        or owner_words == words
         for words, squashed in forms
     )
+
+
+# An anchor that opens with a capitalised name in the possessive: the site's owner speaking of its own work.
+_OWNER_FIRST = re.compile(r"([A-Z][^'’]{2,40}?)['’]s\s")
 
 
 def _word_prefixes_glued(words: str) -> list[str]:
