@@ -118,7 +118,9 @@ def test_guests_named_in_titles(episodes, real_kg, corpus_path):
         # a host answering questions on their own show ("Q&A w/ <host>") stays a host
         named = guests | {h for h in found.get("host", set()) if h in title}
         assert named, path
-        assert all(n in title or n.split()[-1] in title for n in guests), (path, guests)
+        # named in the title in full, by surname, or by first name ('Tristan & Felix de Simone',
+        # where the page's opening text gives Tristan's surname)
+        assert all(n in title or n.split()[-1] in title or n.split()[0] in title for n in guests), (path, guests)
 
 
 def test_hosts_come_from_author_and_show_pages(real_kg):

@@ -22,7 +22,7 @@ from kgraph.extract.chapters import find_chapters
 from kgraph.extract.classify import classify
 from kgraph.extract.datasets import named_datasets
 from kgraph.extract.links import find_links, strip_markup
-from kgraph.extract.orgs import OrgTable, orgs_in_text
+from kgraph.extract.orgs import OrgTable, joined_institutions, orgs_in_text
 from kgraph.extract.people import clean_name, guests_from_title, looks_like_name, looks_like_person, person_key, slug
 from kgraph.extract.urls import canonical_url, host_of, resolve
 from kgraph.ingest.hugo import page_warnings, publish_status
@@ -267,12 +267,12 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
         if pkey not in hosts:
             hosts.append(pkey)
     guests = []
-    for name in guests_from_title(title, summary):
+    intro = summary + " " + strip_markup(page.body.split("\n## ", 1)[0])[:3000]
+    for name in guests_from_title(title, summary, intro):
         p = Person(name=name, key=person_key(name))
         if p.key not in hosts and p.key not in guests:
             guests.append(p.key)
             people.append(p)
-    intro = summary + " " + strip_markup(page.body.split("\n## ", 1)[0])[:3000]
     organizations: dict[str, Organization] = {}
     people = [_with_affiliations(p, intro, orgs, organizations) if p.key in guests else p for p in people]
     mentioned: set[str] = {a for p in people for a in p.affiliations}  # named on the page, not just a domain
@@ -470,14 +470,22 @@ def _with_affiliations(person: Person, text: str, orgs: OrgTable, found: dict[st
         am = _AFFIL.match(m.group("rest"))
         if not am:
             continue
-        name = re.sub(r"\s+(?:and|&|the|of|for|on|in)$", "", am.group("org").strip()).strip()
-        org = orgs.find_name(name)
-        if org is None and (orgs_in_text(name) or re.fullmatch(r"[A-Z][A-Z0-9&.\-]{2,9}|[A-Z][a-z]+[A-Z]\w*", name)):
-            org = Organization(name=re.sub(r"^the\s+", "", name, flags=re.I), key=slug(name))
-        if org is not None and org.key not in affs:
-            affs.append(org.key)
-            found.setdefault(org.key, org)
+        whole = re.sub(r"\s+(?:and|&|the|of|for|on|in)$", "", am.group("org").strip()).strip()
+        for name in joined_institutions(whole, orgs):  # 'Columbia University and Fordham University'
+            org = _affiliation(name, orgs)
+            if org is not None and org.key not in affs:
+                affs.append(org.key)
+                found.setdefault(org.key, org)
     return replace(person, affiliations=tuple(affs)) if affs else person
+
+
+def _affiliation(name: str, orgs: OrgTable) -> Organization | None:
+    """The organization a name after 'a researcher at' stands for: the table's, or a new one when
+    the words read as an institution's name or an acronym."""
+    org = orgs.find_name(name)
+    if org is None and (orgs_in_text(name) or re.fullmatch(r"[A-Z][A-Z0-9&.\-]{2,9}|[A-Z][a-z]+[A-Z]\w*", name)):
+        org = Organization(name=re.sub(r"^the\s+", "", name, flags=re.I), key=slug(name))
+    return org
 
 
 @dataclass
