@@ -61,7 +61,8 @@ def test_investigation_standard_and_overview_say_what_a_link_is_so_the_words_bef
     from kgraph.extract.orgs import OrgTable
 
     assert all(is_generic_anchor(w) for w in ("investigation", "standard", "overview", "fact sheet"))
-    (link,) = find_links("- Lighthouse Reports [investigation](https://www.lighthousereports.com/investigation/x/) - Title")
+    line = "- Lighthouse Reports [investigation](https://www.lighthousereports.com/investigation/x/) - Title"
+    (link,) = find_links(line)
     work, _, _, said = classify(link, link.url, OrgTable())
     assert (work.kind, work.name, said) == ("news", "Title", "Lighthouse Reports")
 
@@ -234,7 +235,10 @@ def test_a_camel_case_name_is_found_with_its_inner_capital_dropped():
 def test_a_comma_in_an_institution_name_needs_the_list_to_close_with_and():
     from kgraph.extract.orgs import orgs_in_text
 
-    text = "OLMo from the Allen Institute for AI, OpenELM from Apple; the Committee on Commerce, Science, and Transportation"
+    text = (
+        "OLMo from the Allen Institute for AI, OpenELM from Apple; "
+        "the Committee on Commerce, Science, and Transportation"
+    )
     names = [o.name for o in orgs_in_text(text)]
     assert names == ["Allen Institute for AI", "Committee on Commerce, Science, and Transportation"]
 
@@ -308,7 +312,8 @@ def test_words_before_a_phrase_complete_a_known_name():
     from kgraph.extract.orgs import load_org_table, orgs_in_text
 
     table = load_org_table()
-    names = [o.name for o in orgs_in_text("a senior research fellow at the Future of Humanity Institute at Oxford", table)]
+    text = "a senior research fellow at the Future of Humanity Institute at Oxford"
+    names = [o.name for o in orgs_in_text(text, table)]
     assert names == ["Future of Humanity Institute"]
 
 
@@ -350,7 +355,8 @@ def test_two_institutions_joined_by_and_are_two():
         "Office of Science and Technology Policy"
     ]
     assert joined_institutions("Columbia and Fordham University", table) == ["Columbia and Fordham University"]
-    names = [o.name for o in orgs_in_text("funded by the Department of Energy and Oak Ridge National Laboratory", table)]
+    text = "funded by the Department of Energy and Oak Ridge National Laboratory"
+    names = [o.name for o in orgs_in_text(text, table)]
     assert "Oak Ridge National Laboratory" in names and not any(" and " in n for n in names)
 
 
@@ -366,7 +372,10 @@ def test_pauseai_us_and_afit_are_their_own_rows():
 def test_an_html_anchor_whose_title_wraps_to_the_next_line_is_one_link():
     from kgraph.extract.links import find_links
 
-    body = '- <a href="https://www.science.org/doi/full/10.1126/science.abi7176">Filling Gaps in AI\n</a> (an author)\n- next'
+    body = (
+        '- <a href="https://www.science.org/doi/full/10.1126/science.abi7176">Filling Gaps in AI\n</a>'
+        " (an author)\n- next"
+    )
     (link,) = find_links(body)
     assert link.text == "Filling Gaps in AI" and link.tail.strip() == "(an author)" and link.line == 1
 
@@ -377,7 +386,8 @@ def test_journal_platform_and_lab_paper_urls_are_papers():
     assert kind_from_url("https://firstmonday.org/ojs/index.php/fm/article/view/13636") == "paper"  # OJS
     assert kind_from_url("https://journal.example.org/index.php/jx/article/download/12/34") == "paper"
     assert kind_from_url("https://hindawi.com/journals/complexity/2022/8210732") == "paper"
-    assert kind_from_url("https://governance.ai/research-paper/open-sourcing-highly-capable-foundation-models") == "paper"
+    url = "https://governance.ai/research-paper/open-sourcing-highly-capable-foundation-models"
+    assert kind_from_url(url) == "paper"
     assert kind_from_url("https://firstmonday.org/ojs/index.php/fm/issue/view/12") == ""  # an issue, not an article
     assert kind_from_url("https://science.org/doi/full/10.1126/science.abi7176") == "paper"
 

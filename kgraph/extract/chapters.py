@@ -41,7 +41,9 @@ _HTML_BLOCK_6 = re.compile(
     re.I,
 )
 _ATTRIBUTE = r"""\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?"""
-_HTML_BLOCK_7 = re.compile(rf"^ {{0,3}}(?:<[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$")
+_HTML_BLOCK_7 = re.compile(
+    rf"^ {{0,3}}(?:<[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$"
+)
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 
 
@@ -98,7 +100,7 @@ def find_chapters(body: str) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
     lines = body.split("\n")
     in_html = html_block_lines(lines) if "<" in body else [False] * len(lines)
-    for source, literal in zip(lines, in_html):
+    for source, literal in zip(lines, in_html, strict=True):
         for raw in _LINE_BREAK.split(source):
             if ":" not in raw and "&" not in raw:
                 continue  # stripping only removes characters, or makes them from entities: no stamp here

@@ -19,7 +19,9 @@ from itertools import product
 from kgraph.extract.orgs import names_at_word_starts
 from kgraph.extract.people import slug
 
-__all__ = ["NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key", "known_dataset", "dataset_at_url"]
+__all__ = [
+    "NamedDataset", "named_datasets", "looks_like_dataset_name", "dataset_key", "known_dataset", "dataset_at_url"
+]
 
 # Alternatives that cannot overlap (a capital with lower case after it, or a possessive run of
 # capitals), so a long run of capitals is one linear attempt, not a cubic backtracking search.
@@ -95,7 +97,7 @@ def _written_variants(name: str) -> list[str]:
     out = [name]
     for seps in [*joins, ("",) * gaps]:
         for rest in sorted(rest_forms):
-            out.append(parts[0] + "".join(sep + part for sep, part in zip(seps, rest)))
+            out.append(parts[0] + "".join(sep + part for sep, part in zip(seps, rest, strict=True)))
     return list(dict.fromkeys(out))
 
 

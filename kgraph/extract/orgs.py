@@ -198,7 +198,9 @@ _WORDS = re.compile(r"\w+")
 
 _CAMEL_NAME = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*")  # one word, a capital after a lower-case letter
 # A word in mixed case with a capital after its first letter, not inside a URL, path or handle
-_MIXED_CASE_WORD = re.compile(r"(?<![\w./@#-])([A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Z]+[a-z][A-Za-z]*)(?![\w./-])")
+_MIXED_CASE_WORD = re.compile(
+    r"(?<![\w./@#-])([A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Z]+[a-z][A-Za-z]*)(?![\w./-])"
+)
 _CAMEL_WORD = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")  # 'DeepMind', 'OpenAI', 'GitHub'
 _DEPARTMENT_OF = re.compile(r"^((?:US|U\.S\.)\s+)?Department of (?:the\s+)?([A-Z][a-z]+)$")
 _IZATION = re.compile(r"(?<=\w)i([sz])ation")

@@ -98,7 +98,8 @@ def _full_name_in(first: str, text: str, names: list[str]) -> str:
     'joined by Tristan Williams and Felix de Simone': two guests in one title need not share the
     last guest's surname, and the page's own full name beats the guess. The first such name wins;
     a name already in the title (the other guest's) does not count."""
-    pattern = rf"\b{re.escape(first)}((?:\s+(?:[A-Z][\w'’\-]+|de|da|van|von|der|den|la|le|du|di|del|bin|al|ter)){{0,3}}?\s+[A-Z][\w'’\-]+)"
+    particle = r"de|da|van|von|der|den|la|le|du|di|del|bin|al|ter"
+    pattern = rf"\b{re.escape(first)}((?:\s+(?:[A-Z][\w'’\-]+|{particle})){{0,3}}?\s+[A-Z][\w'’\-]+)"
     for m in re.finditer(pattern, text):
         name = clean_name(first + m.group(1))
         words = name.split()[1:]
