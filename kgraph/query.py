@@ -73,9 +73,15 @@ class Result:
     kind: str
     variables: list[str] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
-    terms: list[list] = field(default_factory=list)  # rdflib terms, same order as rows
+    raw: list[tuple] = field(default_factory=list)  # query_worker.encode() tuples, same order as rows
     boolean: bool | None = None
     triples: list[tuple] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[list]:
+        """The rows as rdflib terms, for the W3C result formats: built only when asked for, as
+        building them costs more than the query on a large result."""
+        return [[_term(t) for t in row] for row in self.raw]
 
     def to_csv(self) -> str:
         """W3C SPARQL 1.1 Query Results CSV (for ASK: one 'boolean' column)."""
@@ -337,7 +343,8 @@ def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = N
         if not isinstance(db, Store):
             raise QueryError("a time limit needs a kgraph store (KnowledgeGraph.open); use timeout=None "
                              "to query a bare pyoxigraph store")
-        request = {"db": str(db.db_path), "version": db.version, "query": full, "max_rows": max_rows}
+        request = {"db": str(db.db_path), "version": db.version, "query": full, "max_rows": max_rows,
+                   "union": db.union}
         try:
             answer = _POOL.run(request, timeout)
         except WorkerTimeout:
@@ -346,7 +353,7 @@ def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = N
         except WorkerDied as e:
             raise QueryError(f"query failed: {e}") from None
     else:
-        answer = execute(db.db if isinstance(db, Store) else db, full, max_rows)
+        answer = execute(db.db if isinstance(db, Store) else db, full, max_rows, getattr(db, "union", True))
     return _result(answer, offset)
 
 
@@ -366,11 +373,37 @@ def _result(answer: dict, offset: int) -> Result:
         return Result("graph", triples=[tuple(_term(t) for t in triple) for triple in answer["triples"]])
     variables = answer["variables"]
     result = Result("select", variables=variables)
-    for raw in answer["rows"]:
-        terms = [_term(t) for t in raw]
-        result.terms.append(terms)
-        result.rows.append({v: _py(t) for v, t in zip(variables, terms, strict=True)})
+    result.raw = answer["rows"]
+    result.rows = [{v: _value(t) for v, t in zip(variables, raw, strict=True)} for raw in answer["rows"]]
     return result
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER = re.compile(r"-?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _value(raw: tuple | None):
+    """The Python value of an encoded term, as rdflib's toPython gives it (`_py(_term(raw))`),
+    with the common cases (IRIs, strings, integers, dates) done directly: through rdflib, 35,000
+    rows took 0.6 s more than the query itself."""
+    if raw is None:
+        return None
+    kind = raw[0]
+    if kind in ("u", "b"):
+        return raw[1]
+    if kind == "l":
+        value, datatype, lang = raw[1], raw[2], raw[3]
+        if lang or datatype == _XSD_STRING:
+            return value
+        if datatype == _XSD + "integer" and _INTEGER.fullmatch(value):
+            return int(value)
+        if datatype == _XSD + "date" and _DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+    return _py(_term(raw))
 
 
 def _term(raw: tuple | None):

@@ -64,10 +64,13 @@ def encode(term: object) -> tuple | None:
     return ("l", str(term), "http://www.w3.org/2001/XMLSchema#string", None)
 
 
-def execute(db: ox.Store, text: str, max_rows: int) -> dict:
-    """Run one query; returns {"kind": select|ask|graph, ...} or {"error": syntax|failed|rows, ...}."""
+def execute(db: ox.Store, text: str, max_rows: int, union: bool = True) -> dict:
+    """Run one query; returns {"kind": select|ask|graph, ...} or {"error": syntax|failed|rows, ...}.
+
+    union: the default graph is the union of all graphs (stores of version 1 kept each page in
+    a named graph); a store with everything in its default graph answers 10-20% faster without."""
     try:
-        answer = db.query(text, use_default_graph_as_union=True)
+        answer = db.query(text, use_default_graph_as_union=union)
         if isinstance(answer, ox.QueryBoolean):
             return {"kind": "ask", "boolean": bool(answer)}
         if isinstance(answer, ox.QueryTriples):
@@ -287,7 +290,7 @@ def _main() -> None:
             if path not in stores or stores[path][0] != version:
                 stores.pop(path, None)
                 stores[path] = (version, ox.Store.read_only(path))
-            answer = execute(stores[path][1], request["query"], request["max_rows"])
+            answer = execute(stores[path][1], request["query"], request["max_rows"], request.get("union", True))
         except (OSError, ValueError, RuntimeError) as e:
             answer = {"error": "failed", "message": f"cannot open the store: {e}"}
         send(answer)

@@ -345,6 +345,12 @@ class Store:
         return f"{self.meta.get('built')}|{self.meta.get('quads')}|{self.meta.get('build_id', '')}"
 
     @property
+    def union(self) -> bool:
+        """Whether queries must read the union of all graphs: stores before version 2 kept each
+        page in its own named graph; since, every triple is in the default graph."""
+        return self.meta.get("store_version", 1) < 2
+
+    @property
     def db_path(self) -> Path:
         """The Oxigraph database folder (what a query worker opens read-only)."""
         return self.path / _DB

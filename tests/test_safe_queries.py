@@ -259,3 +259,22 @@ def test_a_worker_that_cannot_start_is_a_clear_error(kg, monkeypatch):
     with pytest.raises(QueryError, match="cannot start the query worker"):
         kg.query("ASK { ?s ?p ?o }")
     assert kg.query("ASK { ?s ?p ?o }", timeout=None) is True
+
+
+XSD_ = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize("raw", [
+    ("u", "https://example.org/a"), ("b", "b0"), ("l", "text", XSD_ + "string", None),
+    ("l", "Text", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", "en"),
+    ("l", "32", XSD_ + "integer", None), ("l", "+7", XSD_ + "integer", None), ("l", "x", XSD_ + "integer", None),
+    ("l", "2024-01-02", XSD_ + "date", None), ("l", "2024-13-02", XSD_ + "date", None),
+    ("l", "2024-01-02Z", XSD_ + "date", None), ("l", "1.5", XSD_ + "decimal", None),
+    ("l", "true", XSD_ + "boolean", None), None,
+])
+def test_row_values_are_what_rdflib_would_give(raw):
+    # rows skip rdflib for common terms; the values must not change
+    from kgraph.query import _py, _term, _value
+
+    expected = None if raw is None else _py(_term(raw))
+    assert _value(raw) == expected and type(_value(raw)) is type(expected)

@@ -208,3 +208,22 @@ def test_a_crashed_two_rename_swap_is_repaired_by_the_next_build(old_store):
     assert result.exit_code == 0, result.output
     assert leftovers(path) == []
     assert len(Store(path)) == len(before[1])
+
+
+def test_a_version_1_store_with_one_named_graph_per_page_still_answers(tmp_path):
+    import pyoxigraph as ox
+
+    store = tmp_path / "store"
+    before = KnowledgeGraph.build([SAMPLE], store=store).query("most-cited-works")
+    db = ox.Store(str(store / "oxigraph"))
+    quads = list(db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    db.remove_graph(ox.DefaultGraph())
+    graphs = [ox.NamedNode(f"urn:page:{i}") for i in range(7)]
+    db.extend([ox.Quad(q.subject, q.predicate, q.object, graphs[i % 7]) for i, q in enumerate(quads)])
+    del db
+    meta = json.loads((store / "meta.json").read_text())
+    meta["store_version"] = 1
+    (store / "meta.json").write_text(json.dumps(meta))
+    kg = KnowledgeGraph.open(store)
+    assert kg.query("most-cited-works") == before  # through a query worker
+    assert kg.query("most-cited-works", timeout=None) == before  # in this process
