@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data"
 CORPUS = ROOT.parent / "shared" / "corpus" / "kairos.fm"
+SYNTH = ROOT / "benchmarks" / "synth.py"
 def write_page(root: Path, rel: str, text: str) -> Path:
     """Write one page under root/content (a test's tiny Hugo site)."""
     path = root / "content" / rel
@@ -113,3 +114,13 @@ def statistics_mismatches(kg) -> list[str]:
         if not low.get(s, 0) <= stored.get(s, 0) <= n
     ]
     return out
+
+
+def load_synth():
+    """benchmarks/synth.py as a module (benchmarks are scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth", SYNTH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,16 +1,13 @@
 """A full build gives the same store however it is spread: over worker processes, over load chunks."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE
+from helpers import SAMPLE, load_synth
 
 import kgraph.store
 from kgraph.build import build_store
 from kgraph.store import Store
-
-SYNTH = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
 
 
 def quad_set(path):
@@ -20,11 +17,8 @@ def quad_set(path):
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory) -> Path:
     """Enough pages (400 or more) for the build to use worker processes."""
-    spec = importlib.util.spec_from_file_location("synth", SYNTH)
-    synth = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
     out = tmp_path_factory.mktemp("synth") / "site"
-    synth.main(["420", str(out), "--seed", "5"])
+    load_synth().main(["420", str(out), "--seed", "5"])
     return out
 
 

@@ -3,7 +3,6 @@ builds at once cannot corrupt it. Builds run as real processes killed with SIGKI
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -14,13 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLE
+from helpers import SAMPLE, load_synth
 
 from kgraph import KnowledgeGraph, StoreError
 from kgraph.cli import cli
 from kgraph.store import Store
-
-SYNTH = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
 
 # A build in a child process that prints WRITING when it starts writing the store, and can be
 # told to stop (sleep) at one of its steps so the parent can kill it exactly there.
@@ -60,11 +57,8 @@ def content(path: Path) -> tuple[str, set]:
 
 @pytest.fixture(scope="module")
 def synth_site(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("synth", SYNTH)
-    synth = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
     out = tmp_path_factory.mktemp("synth") / "site"
-    synth.main(["60", str(out), "--seed", "3"])
+    load_synth().main(["60", str(out), "--seed", "3"])
     return out
 
 

@@ -1,14 +1,13 @@
 """Tests for benchmarks/synth.py, the synthetic Hugo site generator."""
 
 import collections
-import importlib.util
 import re
 from pathlib import Path
 
 import frontmatter
 import pytest
+from helpers import load_synth
 
-SYNTH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
 N = 20
 
 # One reference list item, in either link style the real site uses.
@@ -17,13 +16,6 @@ REFERENCE = re.compile(
     r"|.*?\[[^\]]+\]\(\S+\) - (.+))$",
     re.MULTILINE,
 )
-
-
-def load_synth():
-    spec = importlib.util.spec_from_file_location("synth", SYNTH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
