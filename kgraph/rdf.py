@@ -23,6 +23,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from kgraph.extract.urls import host_of
 from kgraph.model import Citation, Corpus, Episode, Organization, Person, Show, Work
 from kgraph.namespaces import ID, KG, RDF, SDO, XSD
 
@@ -217,8 +218,6 @@ T = {
 CLASS_NT = {kind: _u(cls) for kind, cls in CLASS_OF.items()}
 EXTRA_NT = {kind: _u(cls) for kind, cls in EXTRA_CLASS.items()}
 Triple = tuple[str, str, str]
-# a work's web site, as people name it: the host without "www."
-_DOMAIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?:www\.)?([^/:?#]+)")
 
 
 def corpus_triples(corpus: Corpus) -> Iterator[Triple]:
@@ -313,9 +312,9 @@ def work_triples(w: Work) -> Iterator[Triple]:
     yield s, T["name"], _lit(w.name)
     if w.url:
         yield s, T["url"], _url(w.url)
-        domain = _DOMAIN.match(w.url)
+        domain = host_of(w.url)
         if domain:
-            yield s, T["domain"], _lit(domain.group(1).lower())
+            yield s, T["domain"], _lit(domain)
     yield s, T["kind"], _lit(w.kind)
     if w.identifier:
         yield s, T["identifier"], _lit(w.identifier)
