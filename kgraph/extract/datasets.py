@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from itertools import product
 
-from kgraph.extract.orgs import names_at_word_starts
+from kgraph.extract.orgs import names_at_word_starts, names_regex
 from kgraph.extract.people import slug
 
 __all__ = [
@@ -155,9 +155,10 @@ def dataset_at_url(canon: str) -> NamedDataset | None:
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern | None]:
-    """(dataset by name, alias or a written variant of them, those names by first word, longest
-    first; a regex of them all, only when some name starts with punctuation and has no first word)."""
+def _table() -> tuple[dict[str, NamedDataset], re.Pattern]:
+    """(dataset by name, alias or a written variant of them; a names_regex finding them all as
+    whole words: not glued to a word or hyphen before ('GPT-4' does not name a dataset '4'), nor
+    going on into one after ('SQuAD' is not named in 'SQuAD2' or 'SQuAD-style'))."""
     by_alias: dict[str, NamedDataset] = {}
     for ds, names, match_text in _rows():
         if match_text:
@@ -168,30 +169,12 @@ def _table() -> tuple[dict[str, NamedDataset], dict[str, list[str]], re.Pattern 
             for n in names:
                 for v in _written_variants(n):
                     by_alias.setdefault(v, ds)  # a variant never takes a name a row gives
-    names = sorted(by_alias, key=len, reverse=True)
-    by_first_word: dict[str, list[str]] = {}
-    for n in names:
-        first = _WORD_START.match(n)
-        if first is None:
-            pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w+-])")
-            return by_alias, {}, pattern
-        by_first_word.setdefault(first.group(), []).append(n)
-    return by_alias, by_first_word, None
-
-
-_WORD_START = re.compile(r"(?<![\w-])\w+")
-_GLUED = re.compile(r"[\w-]")  # 'GPT-4' does not name a dataset '4'
-_NAME_GOES_ON = re.compile(r"[\w+-]")  # 'SQuAD' is not named in 'SQuAD2' or 'SQuAD-style'
+    return by_alias, names_regex(by_alias, r"[\w-]", r"[\w+-]")
 
 
 def _table_mentions(text: str) -> list[tuple[str, tuple[int, int]]]:
     """(name, span) of each table name in text as a whole word, longest name first, no overlaps."""
-    _, by_first_word, pattern = _table()
-    if pattern is not None:
-        return [(m.group(1), m.span()) for m in pattern.finditer(text)]
-    return [
-        (name, (start, stop)) for start, stop, name in names_at_word_starts(text, by_first_word, _GLUED, _NAME_GOES_ON)
-    ]
+    return [(name, (start, stop)) for start, stop, name in names_at_word_starts(text, _table()[1])]
 
 
 @lru_cache(maxsize=16384)

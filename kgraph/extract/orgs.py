@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ from kgraph.errors import InputError
 from kgraph.extract.people import slug
 from kgraph.model import Organization
 
-__all__ = ["OrgTable", "load_org_table", "orgs_in_text", "names_at_word_starts", "joined_institutions"]
+__all__ = ["OrgTable", "load_org_table", "orgs_in_text", "names_regex", "names_at_word_starts", "joined_institutions"]
 
 
 @dataclass
@@ -26,10 +27,9 @@ class OrgTable:
     by_key: dict[str, Organization] = field(default_factory=dict)
     by_alias: dict[str, str] = field(default_factory=dict)  # lower-case alias -> key
     by_domain: dict[str, str] = field(default_factory=dict)  # domain (and path prefix) -> key
-    text_pattern: re.Pattern | None = None  # only for names that do not start with a letter or digit
     _text_names: dict[str, str] = field(default_factory=dict)
     _home_aliases: set[str] = field(default_factory=set)  # 'Senate' for 'US Senate': see is_home_alias
-    _by_first_word: dict[str, list[str]] | None = None
+    _finder: re.Pattern | None = None  # names_regex of the text names
     _host_owner: dict[str, str | None] = field(default_factory=dict)  # find_url's answers that ignore the path
     _prefixes: dict[str, list[tuple[str, str]]] | None = None
     _names: dict[str, tuple[str, ...]] | None = None
@@ -52,8 +52,7 @@ class OrgTable:
                     self._home_aliases.add(alias)
         for d in domains:
             self.by_domain[d.lower()] = key
-        self.text_pattern = None
-        self._by_first_word = None
+        self._finder = None
         self._host_owner = {}
         self._prefixes = None
         self._names = None
@@ -111,14 +110,13 @@ class OrgTable:
     def mentioned_in(self, text: str) -> list[Organization]:
         """Organizations whose name or alias appears in text as whole words (case as written).
 
-        The longest name wins where several start at one place, and matches do not overlap: what
-        one regex alternation of every name would find (see names_at_word_starts), ~20x faster.
+        The longest name wins where several start at one place, and matches do not overlap
+        (see names_regex).
         """
-        index = self._first_word_index()
-        if self.text_pattern is not None:  # a name starting with punctuation: the general regex
-            return self._mentioned_by_regex(text)
+        if self._finder is None:
+            self._finder = names_regex(self._text_names, r"[\w.]", r"\w")  # not glued: 'U.S', 'x.com'
         found: dict[str, Organization] = {}
-        for start, stop, name in names_at_word_starts(text, index, _GLUED, _WORD_CHAR):
+        for start, stop, name in names_at_word_starts(text, self._finder):
             key = self._text_names[name]
             if name in self._home_aliases and not names_the_home_body(text, start, stop):
                 continue
@@ -133,43 +131,26 @@ class OrgTable:
         """Keys of one-word camel-case names ('EleutherAI', 'DeepMind') written in another
         mixed case ("eLeutherAI's"): a word with a capital inside is a brand however its
         capitals fall, while an all-lower or all-capital word ('openai' in a URL, 'GITHUB' in a
-        heading) is left to the exact names."""
+        heading) is left to the exact names.
+
+        What _MIXED_CASE_WORD.findall gives, looked for only where a capital follows a small
+        letter or two capitals a small one (every such word holds one), and from the start of
+        the run of letters there: the engine skips small letters, most of a text.
+        """
         if self._camel is None:
             self._camel = {n.casefold(): k for n, k in self._text_names.items() if _CAMEL_NAME.fullmatch(n)}
         if not self._camel:
             return []
-        return [
-            self._camel[w.casefold()]
-            for w in _MIXED_CASE_WORD.findall(text)
-            if w.casefold() in self._camel and w not in self._text_names
-        ]
-
-    def _first_word_index(self) -> dict[str, list[str]]:
-        """Text names by their first word, longest name first (and the regex fallback if needed)."""
-        if self._by_first_word is None:
-            names = sorted(self._text_names, key=len, reverse=True)
-            index: dict[str, list[str]] = {}
-            for n in names:
-                first = _WORD_START.match(n)
-                if first is None:  # '(ISC)2', '.org': no first word, so the regex does the job
-                    self.text_pattern = re.compile(
-                        r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
-                    )
-                    break
-                index.setdefault(first.group(), []).append(n)
-            self._by_first_word = index
-        return self._by_first_word
-
-    def _mentioned_by_regex(self, text: str) -> list[Organization]:
-        found: dict[str, Organization] = {}
-        for m in self.text_pattern.finditer(text):
-            key = self._text_names[m.group(1)]
-            if m.group(1) in self._home_aliases and not names_the_home_body(text, m.start(1), m.end(1)):
-                continue
-            if _in_acronym_compound(text, m.start(1), m.end(1)):
-                continue
-            found.setdefault(key, self.by_key[key])
-        return list(found.values())
+        words = []
+        start = -1
+        for m in _CASE_CHANGE.finditer(text):
+            i = m.start()
+            while i > 0 and text[i - 1] in _ASCII_LETTERS:
+                i -= 1
+            if i != start and (word := _MIXED_CASE_WORD.match(text, i)):
+                words.append(word.group(1))
+            start = i
+        return [self._camel[w.casefold()] for w in words if w.casefold() in self._camel and w not in self._text_names]
 
 
 # Acronyms hyphenated into one name: 'AP-NORC' (a polling centre), not the AP and NORC; the other
@@ -190,10 +171,6 @@ def _in_acronym_compound(text: str, start: int, stop: int) -> bool:
 
 _POSSESSIVE_S = re.compile(r"['’]s$")
 _THE = re.compile(r"^the\s+")
-_WORD_START = re.compile(r"(?<![\w.])\w+")  # a word not glued to the one before ('U.S', 'x.com')
-_GLUED = re.compile(r"[\w.]")
-_WORD_CHAR = re.compile(r"\w")
-_WORDS = re.compile(r"\w+")
 
 
 _CAMEL_NAME = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*")  # one word, a capital after a lower-case letter
@@ -201,6 +178,9 @@ _CAMEL_NAME = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*")  # one word, 
 _MIXED_CASE_WORD = re.compile(
     r"(?<![\w./@#-])([A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Z]+[a-z][A-Za-z]*)(?![\w./-])"
 )
+# Where such a word changes case: a capital after a small letter, or two capitals before a small one
+_CASE_CHANGE = re.compile(r"[A-Z](?<=[a-z][A-Z])|[A-Z][A-Z][a-z]")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _CAMEL_WORD = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")  # 'DeepMind', 'OpenAI', 'GitHub'
 _DEPARTMENT_OF = re.compile(r"^((?:US|U\.S\.)\s+)?Department of (?:the\s+)?([A-Z][a-z]+)$")
 _IZATION = re.compile(r"(?<=\w)i([sz])ation")
@@ -269,41 +249,39 @@ def names_the_home_body(text: str, start: int, stop: int) -> bool:
     return not _BILL_AFTER.match(text, stop)
 
 
-def names_at_word_starts(
-    text: str, by_first_word: dict[str, list[str]], glued: re.Pattern, goes_on: re.Pattern
-) -> list[tuple[int, int, str]]:
-    """(start, stop, name) for each name found in text at the start of a word, in text order.
+def names_regex(names: Iterable[str], glued: str, goes_on: str) -> re.Pattern:
+    """A regex finding any of the names where a word starts, longest first, without overlaps.
 
-    by_first_word maps the first run of word characters of each name to the names starting with
-    it, longest first. A word starts where the character before it does not match glued (which
-    must match every word character); a name is found there when the character after it does not
-    match goes_on; the longest name wins and matches do not overlap. That is what the regex
-    '(?<!glued)(name1|name2|...)(?!goes_on)' with the names longest first finds; but that regex
-    tries every name at every position, while this looks at the occurrences of the few words of
-    the text that some name starts with. A name found at a word start begins with the text's
-    whole word there: its first run of word characters ends where the name does (then goes_on,
-    which matches word characters, refuses what follows) or at a character the text repeats.
+    A name is found where the character before it does not match glued (a regex character
+    class) and the character after it does not match goes_on: what '(?<!glued)(name1|name2|...)
+    (?!goes_on)' with the names longest first finds. That regex tries every name at every
+    place; this one is the names' trie (one branch per next character, a longer name tried
+    before a shorter one it extends), so each place costs a few steps whatever the number of
+    names, and the look-behind comes after a first character, so the engine skips from one
+    character some name starts with to the next.
     """
-    starts = []
-    for word in by_first_word.keys() & set(_WORDS.findall(text)):
-        i = text.find(word)
-        while i >= 0:
-            if (i == 0 or not glued.match(text, i - 1)) and not _WORD_CHAR.match(text, i + len(word)):
-                starts.append((i, word))
-            i = text.find(word, i + 1)
-    starts.sort()
-    found = []
-    end = 0
-    for start, word in starts:
-        if start < end:
-            continue  # inside the previous name
-        for name in by_first_word[word]:
-            stop = start + len(name)
-            if text.startswith(name, start) and not goes_on.match(text, stop):
-                found.append((start, stop, name))
-                end = stop
-                break
-    return found
+    trie: dict = {}
+    for name in filter(None, names):
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    firsts = [re.escape(ch) + f"(?<!{glued}{re.escape(ch)})" + _rest_of_names(node) for ch, node in trie.items()]
+    return re.compile("(?:" + "|".join(firsts) + f")(?!{goes_on})" if firsts else "(?!)")
+
+
+def _rest_of_names(node: dict) -> str:
+    """The regex of the names' ends below a trie node; '' marks a name ending there."""
+    branches = [re.escape(ch) + _rest_of_names(child) for ch, child in node.items() if ch]
+    if not branches:
+        return ""
+    rest = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{rest})?" if "" in node else rest  # greedy: the longer name first
+
+
+def names_at_word_starts(text: str, finder: re.Pattern) -> list[tuple[int, int, str]]:
+    """(start, stop, name) for each name a names_regex finds in text, in text order."""
+    return [(m.start(), m.end(), m.group()) for m in finder.finditer(text)]
 
 
 def load_org_table(extra: list[str | Path] = ()) -> OrgTable:
