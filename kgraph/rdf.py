@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -56,6 +56,7 @@ EXTRA_CLASS = {"wikipedia": KG.WikipediaArticle}
 _BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]|\s")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")  # _CONTROL or a surrogate
 _IRI_SAFE = "!$&'()*+,;=:@/?%-._~"  # RFC 3987 reserved and unreserved ASCII, and existing escapes
 
 
@@ -94,6 +95,8 @@ def _valid_iri(text: str) -> bool:
 def safe_text(text: str) -> str:
     """Text that serialises everywhere: no lone surrogates, no control characters but tab/newline/CR,
     no non-characters (U+FFFE, U+FFFF) that XML refuses."""
+    if not _UNSAFE.search(text):  # nearly all text: one scan, no copy
+        return text
     text = text.encode("utf-8", "replace").decode("utf-8") if has_surrogate(text) else text
     return _CONTROL.sub("", text)
 
@@ -116,6 +119,7 @@ def episode_iri(key: str) -> URIRef:
     return ID["page/" + _path_id(key)]
 
 
+@functools.lru_cache(maxsize=65536)  # a work is cited on many pages, and twice on each
 def work_iri(key: str) -> URIRef:
     if key.startswith("page:"):
         return episode_iri(key[5:])
@@ -146,13 +150,22 @@ def _u(term: str) -> str:
 
 
 def _lit(text: str) -> str:
-    """A plain string literal in N-Triples syntax (JSON's escapes are N-Triples escapes)."""
-    return json.dumps(safe_text(text), ensure_ascii=False)
+    """A plain string literal in N-Triples syntax (JSON's escapes are N-Triples escapes: what
+    json.dumps(text, ensure_ascii=False) gives, without making an encoder per call)."""
+    return encode_basestring(safe_text(text))
 
 
 def _typed(value: object, datatype: URIRef) -> str:
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return f'"{text}"^^<{datatype}>'
+
+
+def _integer(n: int) -> str:
+    """An xsd:integer literal in N-Triples syntax."""
+    return f'"{n}"^^<{_XSD_INTEGER}>'
+
+
+_XSD_INTEGER = str(XSD.integer)  # the closed namespace's attribute look-up costs more than the rest
 
 
 def _url(url: str) -> str:
@@ -254,12 +267,8 @@ def record_triples(record: Show | Person | Organization | Work) -> Iterator[Trip
 
 
 def page_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
-    """One page's triples (its node, chapters and citations), each once."""
-    seen = set()
-    for triple in episode_triples(ep, citations):
-        if triple not in seen:
-            seen.add(triple)
-            yield triple
+    """One page's triples (its node, chapters and citations), each once, first place kept."""
+    return iter(dict.fromkeys(episode_triples(ep, citations)))
 
 
 def ntriples(triples: Iterable[Triple]) -> Iterator[str]:
@@ -301,7 +310,7 @@ def org_triples(o: Organization) -> Iterator[Triple]:
     if o.kind:
         yield s, T["orgKind"], _lit(o.kind)
     if o.named_on:
-        yield s, T["pageCount"], _typed(len(o.named_on), XSD.integer)
+        yield s, T["pageCount"], _integer(len(o.named_on))
 
 
 def work_triples(w: Work) -> Iterator[Triple]:
@@ -323,68 +332,72 @@ def work_triples(w: Work) -> Iterator[Triple]:
     if w.venue:
         yield s, T["venue"], _lit(w.venue)
     if w.cited_on:
-        yield s, T["citationCount"], _typed(len(w.cited_on), XSD.integer)
+        yield s, T["citationCount"], _integer(len(w.cited_on))
 
 
-def episode_triples(ep: Episode, citations: list[Citation]) -> Iterator[Triple]:
+def episode_triples(ep: Episode, citations: list[Citation]) -> list[Triple]:
+    """A page's triples in order, repeats included (page_triples drops them). Made as a list:
+    a page has hundreds, and a generator's resumptions cost more than the appends."""
+    out: list[Triple] = []
+    add = out.append
     iri_s = episode_iri(ep.key)
     s = _u(iri_s)
     if ep.kind == "episode":
-        yield s, T["type"], T["PodcastEpisode"]
+        add((s, T["type"], T["PodcastEpisode"]))
     else:
-        yield s, T["type"], T["Article"] if "/research/" in ep.key else T["BlogPosting"]
-    yield s, T["name"], _lit(ep.title)
-    yield s, T["url"], _url(ep.url)
-    yield s, T["pageKey"], _lit(ep.key)
-    yield s, T["sourceFile"], _lit(ep.key.split("/", 1)[1])
+        add((s, T["type"], T["Article"] if "/research/" in ep.key else T["BlogPosting"]))
+    add((s, T["name"], _lit(ep.title)))
+    add((s, T["url"], _url(ep.url)))
+    add((s, T["pageKey"], _lit(ep.key)))
+    add((s, T["sourceFile"], _lit(ep.key.split("/", 1)[1])))
     for pred, value in (("datePublished", ep.date), ("dateModified", ep.lastmod), ("recordedDate", ep.recorded)):
         if value:
-            yield s, T[pred], _typed(value, XSD.date)
+            add((s, T[pred], _typed(value, XSD.date)))
     if ep.summary:
-        yield s, T["abstract"], _lit(ep.summary)
+        add((s, T["abstract"], _lit(ep.summary)))
     if ep.show:
-        yield s, T["partOfSeries"], _u(show_iri(ep.show))
+        add((s, T["partOfSeries"], _u(show_iri(ep.show))))
     for h in ep.hosts:
-        yield s, T["author"], _u(person_iri(h))
+        add((s, T["author"], _u(person_iri(h))))
     for gkey in ep.guests:
-        yield s, T["actor"], _u(person_iri(gkey))
+        add((s, T["actor"], _u(person_iri(gkey))))
     for tag in ep.tags:
-        yield s, T["keywords"], _lit(tag)
+        add((s, T["keywords"], _lit(tag)))
     for cat in ep.categories:
-        yield s, T["category"], _lit(cat)
+        add((s, T["category"], _lit(cat)))
     for pred, value in (("audio", ep.audio), ("transcript", ep.transcript), ("videoVersion", ep.video)):
         if value:
-            yield s, T[pred], _url(value)
+            add((s, T[pred], _url(value)))
     for o in ep.mentions:
-        yield s, T["mentions"], _u(org_iri(o))
+        add((s, T["mentions"], _u(org_iri(o))))
     for d in ep.datasets:
-        yield s, T["mentions"], _u(work_iri(d))
-    yield s, T["referenceCount"], _typed(len({c.work for c in citations}), XSD.integer)
+        add((s, T["mentions"], _u(work_iri(d))))
+    add((s, T["referenceCount"], _integer(len({c.work for c in citations}))))
     for n, ch in enumerate(ep.chapters, start=1):
         c = _u(f"{iri_s}/chapter/{n}")
-        yield s, T["hasPart"], c
-        yield c, T["type"], T["Clip"]
-        yield c, T["name"], _lit(ch.title)
-        yield c, T["startOffset"], _typed(ch.start, XSD.integer)
-        yield c, T["position"], _typed(n, XSD.integer)
-        yield c, T["isPartOf"], s
+        add((s, T["hasPart"], c))
+        add((c, T["type"], T["Clip"]))
+        add((c, T["name"], _lit(ch.title)))
+        add((c, T["startOffset"], _integer(ch.start)))
+        add((c, T["position"], _integer(n)))
+        add((c, T["isPartOf"], s))
     seen: set[tuple[str, int]] = set()
     for c in citations:
         target = _u(work_iri(c.work))
-        yield s, T["citation"], target
+        add((s, T["citation"], target))
         if (c.work, c.line) in seen:
             continue
         seen.add((c.work, c.line))
         node = _u(f"{iri_s}/citation/{c.line}-{hashlib.sha1(c.work.encode()).hexdigest()[:8]}")
-        yield node, T["type"], T["Citation"]
-        yield node, T["name"], _lit(f"{c.text or c.work} (line {c.line})")
-        yield node, T["citingPage"], s
-        yield node, T["cites"], target
-        yield node, T["line"], _typed(c.line, XSD.integer)
+        add((node, T["type"], T["Citation"]))
+        add((node, T["name"], _lit(f"{c.text or c.work} (line {c.line})")))
+        add((node, T["citingPage"], s))
+        add((node, T["cites"], target))
+        add((node, T["line"], _integer(c.line)))
         if c.section:
-            yield node, T["section"], _lit(c.section)
+            add((node, T["section"], _lit(c.section)))
         if c.text:
-            yield node, T["anchorText"], _lit(c.text)
+            add((node, T["anchorText"], _lit(c.text)))
         if c.context:
-            yield node, T["context"], _lit(c.context)
-
+            add((node, T["context"], _lit(c.context)))
+    return out
