@@ -7,7 +7,7 @@ import re
 
 from kgraph.extract.orgs import _MIXED_CASE_WORD, load_org_table, names_at_word_starts, names_regex
 
-NAMES = ["AI", "AI Now", "AI Now Institute", "Apple", "App", "U.S. Senate", "(ISC)2", ".org", "x", "Élan", "A&M"]
+NAMES = ("AI", "AI Now", "AI Now Institute", "Apple", "App", "U.S. Senate", "(ISC)2", ".org", "x", "Élan", "A&M")
 
 
 def plain(names: list[str], glued: str, goes_on: str) -> re.Pattern:
@@ -37,7 +37,7 @@ def test_longest_name_wins_and_words_stay_whole():
 
 
 def test_no_names_find_nothing():
-    assert names_at_word_starts("anything at all", names_regex([], r"\w", r"\w")) == []
+    assert names_at_word_starts("anything at all", names_regex((), r"\w", r"\w")) == []
 
 
 def test_camel_case_names_in_other_mixed_cases():

@@ -169,7 +169,7 @@ def _table() -> tuple[dict[str, NamedDataset], re.Pattern]:
             for n in names:
                 for v in _written_variants(n):
                     by_alias.setdefault(v, ds)  # a variant never takes a name a row gives
-    return by_alias, names_regex(by_alias, r"[\w-]", r"[\w+-]")
+    return by_alias, names_regex(tuple(by_alias), r"[\w-]", r"[\w+-]")
 
 
 def _table_mentions(text: str) -> list[tuple[str, tuple[int, int]]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -114,7 +114,7 @@ class OrgTable:
         (see names_regex).
         """
         if self._finder is None:
-            self._finder = names_regex(self._text_names, r"[\w.]", r"\w")  # not glued: 'U.S', 'x.com'
+            self._finder = names_regex(tuple(self._text_names), r"[\w.]", r"\w")  # not glued: 'U.S', 'x.com'
         found: dict[str, Organization] = {}
         for start, stop, name in names_at_word_starts(text, self._finder):
             key = self._text_names[name]
@@ -249,7 +249,8 @@ def names_the_home_body(text: str, start: int, stop: int) -> bool:
     return not _BILL_AFTER.match(text, stop)
 
 
-def names_regex(names: Iterable[str], glued: str, goes_on: str) -> re.Pattern:
+@lru_cache(maxsize=8)  # a table's names are compiled once per process, not per OrgTable
+def names_regex(names: tuple[str, ...], glued: str, goes_on: str) -> re.Pattern:
     """A regex finding any of the names where a word starts, longest first, without overlaps.
 
     A name is found where the character before it does not match glued (a regex character
@@ -272,7 +273,15 @@ def names_regex(names: Iterable[str], glued: str, goes_on: str) -> re.Pattern:
 
 def _rest_of_names(node: dict) -> str:
     """The regex of the names' ends below a trie node; '' marks a name ending there."""
-    branches = [re.escape(ch) + _rest_of_names(child) for ch, child in node.items() if ch]
+    branches = []
+    for ch, child in node.items():
+        if not ch:
+            continue
+        run = ch
+        while len(child) == 1 and "" not in child:  # one way on: a run of literal characters
+            ((next_ch, child),) = child.items()
+            run += next_ch
+        branches.append(re.escape(run) + _rest_of_names(child))
     if not branches:
         return ""
     rest = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
