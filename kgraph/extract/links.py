@@ -202,7 +202,10 @@ def _has_link_markup(line: str) -> bool:
 
 def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Link]:
     """The links on one line (its list bullet already removed). Each regex runs only when the
-    line holds the literal text it needs ('](', '<a', '://', '10.'): most lines hold none."""
+    line holds the literal text it needs ('](', '<a', '://', '10.'): most lines hold none, which
+    one scan for all of them tells."""
+    if not _LINK_HINT.search(text):
+        return []
     spans: list[tuple[int, int, str, str]] = []
     if "](" in text:
         for m in _MD_LINK.finditer(text):
@@ -220,7 +223,7 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
             if not any(s <= m.start() < e for s, e in taken) and not _inside_tag(text, m.start()):
                 spans.append((m.start(), m.end(), m.group(1), m.group(1)))
     for needs, pattern, template in _TEXT_REFS:
-        if not any(literal in text for literal in needs):
+        if needs[0] not in text and (len(needs) == 1 or needs[1] not in text):
             continue
         for m in pattern.finditer(text):
             taken = [(s, e) for s, e, _, _ in spans]
@@ -252,6 +255,11 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
     return out
 
 
+# Every literal text some link on a line holds: '](' (markdown), '<a' (HTML), '<http' and '://' (bare), and
+# those of _TEXT_REFS ('10.', 'v:'). Each alternative starts with a literal, so the engine skips to their first
+# characters.
+_LINK_HINT = re.compile(r"\]\(|<a|<A|://|10\.|v:|V:")
+
 # Identifiers written as text in reference lists ("doi: 10.1126/…", "arXiv:2206.07682").
 # Each with literal texts one of which every match holds ('v' matches only 'v' and 'V' under re.I).
 _TEXT_REFS = (
@@ -266,5 +274,4 @@ _TEXT_REFS = (
 
 def _inside_tag(text: str, pos: int) -> bool:
     """True when pos falls inside an HTML tag or shortcode (an attribute value, not a link)."""
-    before = text[:pos]
-    return before.rfind("<") > before.rfind(">") or before.rfind("{{") > before.rfind("}}")
+    return text.rfind("<", 0, pos) > text.rfind(">", 0, pos) or text.rfind("{{", 0, pos) > text.rfind("}}", 0, pos)
