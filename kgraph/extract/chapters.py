@@ -26,6 +26,7 @@ _SEP_REQUIRED = re.compile(
 )
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.I)
 _DIGIT_FIRST = re.compile(r"^\d")
+_DIGIT = re.compile(r"\d")
 
 # CommonMark HTML blocks (spec 0.31, section 4.6). Type 1 (<pre>, <script>, <style>, <textarea>)
 # runs to its closing tag; type 6 (a block-level tag) and type 7 (any other whole tag alone on its
@@ -102,8 +103,8 @@ def find_chapters(body: str) -> tuple[Chapter, ...]:
     in_html = html_block_lines(lines) if "<" in body else [False] * len(lines)
     for source, literal in zip(lines, in_html, strict=True):
         for raw in _LINE_BREAK.split(source):
-            if ":" not in raw and "&" not in raw:
-                continue  # stripping only removes characters, or makes them from entities: no stamp here
+            if "&" not in raw and not _DIGIT.search(raw, 0, raw.rfind(":")):
+                continue  # stripping only removes characters (entities aside): no digit before a colon, no stamp
             line = strip_html(raw) if literal else strip_markup(raw)
             chapter = _chapter(line)
             if chapter is not None:
