@@ -579,14 +579,13 @@ def names_on_line(link: Link, names: tuple[str, ...]) -> bool:
     glued = {g for p in parts for g in _word_prefixes_glued(p)}  # 'Grandview Research' for 'Grand View Research'
     owner = _OWNER_FIRST.match(link.text.strip())  # "[Time's 100 Most Influential People](time.com/…)"
     owner_words = _words(owner.group(1)) + " " if owner else ""
-    return any(
-        anchor == squashed
-        or lead == words
-        or squashed in glued
-        or any(p.startswith(words) for p in parts)
-        or owner_words == words
-        for words, squashed in forms
-    )
+    for words, squashed in forms:  # loops, not nested any(): this runs for most links with a known owner
+        if anchor == squashed or lead == words or squashed in glued or owner_words == words:
+            return True
+        for p in parts:
+            if p.startswith(words):
+                return True
+    return False
 
 
 # An anchor that opens with a capitalised name in the possessive: the site's owner speaking of its own work.
@@ -670,9 +669,12 @@ def is_analogy(name: str, orgs: OrgTable) -> bool:
     return bool(m) and orgs.find_name(m.group(1)) is not None
 
 
-def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization | None, bool, str]:
+def classify(
+    link: Link, url: str, orgs: OrgTable, cited_on: tuple[str, ...] = ()
+) -> tuple[Work, Organization | None, bool, str]:
     """(work, its publisher if known, whether the page names that publisher, an unknown
-    publisher name as the page wrote it) for a link."""
+    publisher name as the page wrote it) for a link; the work cited on the pages cited_on
+    (made so at once: a dataclasses.replace per link costs as much as a rule)."""
     canon = canonical_url(url)
     kind = kind_from_url(canon)
     words_kind = kind_from_words(link)
@@ -728,5 +730,6 @@ def classify(link: Link, url: str, orgs: OrgTable) -> tuple[Work, Organization |
         identifier=ident,
         publisher=publisher.key if publisher else "",
         venue=venue,
+        cited_on=cited_on,
     )
     return work, publisher, named is not None, said if named is None else ""

@@ -104,7 +104,10 @@ def _strip(text: str) -> str:
 
 def _blank_comments(body: str) -> str:
     """Replace HTML comments and fenced code with spaces, keeping line numbers intact."""
-    body = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+    if "<!--" in body:
+        body = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+    if "```" not in body and "~~~" not in body:
+        return body  # no fence: every line stays as it is
     out, fenced = [], False
     for line in body.split("\n"):
         if line.lstrip().startswith(("```", "~~~")):

@@ -303,9 +303,9 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             # so a page's facts do not depend on which other pages exist.
             citations.append(Citation(key, "site:" + canon, link.line, link.section, link.text, link.context))
             if _first_segment(canon) not in d.show_by_path:
-                site_works.append(replace(classify(link, canon, orgs)[0], cited_on=(key,)))
+                site_works.append(classify(link, canon, orgs, cited_on=(key,))[0])
             continue
-        work, publisher, named, said = classify(link, canon, orgs)
+        work, publisher, named, said = classify(link, canon, orgs, cited_on=(key,))
         if publisher is not None and named:
             organizations[publisher.key] = publisher
             mentioned.add(publisher.key)
@@ -322,7 +322,7 @@ def page_facts(page: Page, d: Directory, orgs: OrgTable, key: str) -> PageFacts:
             work = replace(work, publisher=org.key)
         elif publisher is not None:
             organizations[publisher.key] = publisher
-        works.append(replace(work, cited_on=(key,)))
+        works.append(work)
         citations.append(Citation(key, work.key, link.line, link.section, link.text, link.context))
     text = title + " " + summary + " " + strip_markup(page.body)
     prose = re.sub(r"“[^”]*”|\"[^\"]*\"", " ", " \n ".join([title, summary, *prose_lines(page.body)]))
