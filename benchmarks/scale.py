@@ -3,8 +3,10 @@
     python benchmarks/scale.py [--episodes 10000] [--work /tmp/kgraph-scale] [--no-baseline]
 
 Prints: full build (and its peak memory), incremental rebuild after editing one page, opening
-the store, each bundled query; and for each, the same work on rdflib's in-memory Dataset
-(load the same N-Quads, run the same query) with the ratio rdflib / kgraph. Targets (issue
+the store, each bundled query (--repeat runs each, all printed, the fastest in the table: the
+machine is shared and a slow run mostly measures the neighbours); and for each, the same work
+on rdflib's in-memory Dataset (load the same N-Quads, run the same query) with the ratio
+rdflib / kgraph. Targets (issue
 "Scale"): build <= 60 s, incremental <= 2 s, each query <= 0.5 s, open <= 2 s, memory <= 2 GB.
 """
 
@@ -66,6 +68,7 @@ def main() -> int:
     ap.add_argument("--work", default="/tmp/kgraph-scale")
     ap.add_argument("--no-baseline", action="store_true", help="skip rdflib (minutes at 10,000 episodes)")
     ap.add_argument("--reuse-store", action="store_true", help="time queries on the store a previous run built")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each query; the table shows the fastest")
     args = ap.parse_args()
     work = Path(args.work)
     site, store = work / f"site-{args.episodes}", work / f"store-{args.episodes}"
@@ -117,13 +120,17 @@ def main() -> int:
     for name, q in bundled_queries().items():
         if set(q.params) - set(params.get(name, {})):
             continue  # entity-specific queries of the dashboard: timed by benchmarks/dashboard.py
-        start = time.perf_counter()
-        try:
-            kg.query(name, params.get(name), timeout=QUERY_LIMIT)
-        except QueryTimeout:
-            pass
-        query_s[name] = time.perf_counter() - start
-        print(f"  {name}: {query_s[name]:.2f} s", flush=True)
+        runs = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            try:
+                kg.query(name, params.get(name), timeout=QUERY_LIMIT)
+            except QueryTimeout:
+                pass
+            runs.append(time.perf_counter() - start)
+        # the best run: this machine is shared, and a slower run measures the neighbours
+        query_s[name] = min(runs)
+        print(f"  {name}: " + ", ".join(f"{s:.2f}" for s in runs) + " s", flush=True)
     meta = json.loads((store / "meta.json").read_text())
 
     base: dict[str, float] = {}
