@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pyoxigraph as ox
@@ -23,6 +24,9 @@ from rdflib import Graph
 
 from kgraph.errors import ExportError
 from kgraph.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from kgraph.store import Store
 
 __all__ = ["EXPORTERS", "export", "to_networkx", "gephi_attributes", "TYPE_COLORS", "ENTITY_TYPES"]
 
@@ -73,13 +77,27 @@ def _clean(value: object) -> str:
     return _CONTROL.sub("", str(value))
 
 
-def to_networkx(db: ox.Store) -> nx.MultiDiGraph:
-    """Entities as nodes (id = IRI), relations as edges with a `relation` attribute."""
+def _query(db: ox.Store | Store, text: str):
+    """Run text on a kgraph store handle, or on a bare pyoxigraph store.
+
+    A handle says whether its triples are spread over named graphs (Store.union: version 1
+    stores kept one graph per page) or all in the default graph (version 2), where evaluating
+    the union of all graphs would only cost time. Of a bare database nothing is known: read
+    every graph."""
+    if isinstance(db, ox.Store):
+        return db.query(text, use_default_graph_as_union=True)
+    return db.db.query(text, use_default_graph_as_union=getattr(db, "union", True))
+
+
+def to_networkx(db: ox.Store | Store) -> nx.MultiDiGraph:
+    """Entities as nodes (id = IRI), relations as edges with a `relation` attribute.
+
+    db: a kgraph Store (or RemoteStore), or a bare pyoxigraph Store."""
     types = " ".join(f"schema:{t}" for t in ENTITY_TYPES)
     prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
     g = nx.MultiDiGraph()
     rank = {t: i for i, t in enumerate(ENTITY_TYPES)}
-    for row in db.query(prefixes + _NODES % types, use_default_graph_as_union=True):
+    for row in _query(db, prefixes + _NODES % types):
         node = row["e"].value
         local = row["type"].value.rsplit("/", 1)[-1]
         current = g.nodes[node].get("_rank", 99) if node in g else 99
@@ -91,7 +109,7 @@ def to_networkx(db: ox.Store) -> nx.MultiDiGraph:
             g.add_node(node, **attrs)
     for node in g.nodes:
         del g.nodes[node]["_rank"]
-    for row in db.query(prefixes + _EDGES % (types, types), use_default_graph_as_union=True):
+    for row in _query(db, prefixes + _EDGES % (types, types)):
         s, o = row["s"].value, row["o"].value
         if s in g and o in g:
             rel = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -177,13 +195,13 @@ def _color(kind: str) -> tuple[int, int, int]:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
-def _union_graph(db: ox.Store) -> Graph:
+def _union_graph(db: ox.Store | Store) -> Graph:
     from kgraph.store import from_ox
 
     graph = Graph()
     for p, i in PREFIXES.items():
         graph.bind(p, i)
-    for t in db.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True):
+    for t in _query(db, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"):
         graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
     return graph
 
@@ -191,8 +209,8 @@ def _union_graph(db: ox.Store) -> Graph:
 def _write_oxigraph(fmt: ox.RdfFormat) -> Callable[[ox.Store, Path], None]:
     """Oxigraph's own serialisers: streaming, and 10x faster than building an rdflib graph."""
 
-    def write(db: ox.Store, path: Path) -> None:
-        triples = db.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    def write(db: ox.Store | Store, path: Path) -> None:
+        triples = _query(db, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {p: str(i) for p, i in PREFIXES.items()}
         with open(path, "wb") as fh:
             ox.serialize(triples, fh, fmt, prefixes=prefixes)
@@ -200,12 +218,12 @@ def _write_oxigraph(fmt: ox.RdfFormat) -> Callable[[ox.Store, Path], None]:
     return write
 
 
-def _write_graphml(db: ox.Store, path: Path) -> None:
+def _write_graphml(db: ox.Store | Store, path: Path) -> None:
     g = gephi_attributes(to_networkx(db))
     nx.write_graphml(g, str(path), named_key_ids=True)
 
 
-EXPORTERS: dict[str, tuple[str, Callable[[ox.Store, Path], None]]] = {
+EXPORTERS: dict[str, tuple[str, Callable[[ox.Store | Store, Path], None]]] = {
     "turtle": ("Turtle", _write_oxigraph(ox.RdfFormat.TURTLE)),
     "nt": ("N-Triples", _write_oxigraph(ox.RdfFormat.N_TRIPLES)),
     "jsonld": ("JSON-LD", _write_oxigraph(ox.RdfFormat.JSON_LD)),
@@ -213,8 +231,10 @@ EXPORTERS: dict[str, tuple[str, Callable[[ox.Store, Path], None]]] = {
 }
 
 
-def export(db: ox.Store, fmt: str, path: str | Path) -> Path:
-    """Write the whole graph in one of EXPORTERS' formats; an error names a bad format or path."""
+def export(db: ox.Store | Store, fmt: str, path: str | Path) -> Path:
+    """Write the whole graph in one of EXPORTERS' formats; an error names a bad format or path.
+
+    db: a kgraph Store (or RemoteStore), or a bare pyoxigraph Store."""
     if fmt not in EXPORTERS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(EXPORTERS)})")
     path = Path(path)

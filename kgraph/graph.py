@@ -98,19 +98,19 @@ class KnowledgeGraph:
         """Entities as nodes (label, type, show, date...), relations as edges (relation=...)."""
         from kgraph.export import to_networkx
 
-        return to_networkx(self._store.db)
+        return to_networkx(self._store)
 
     def to_rdflib(self) -> Graph:
         """The whole graph (all named graphs merged) as an rdflib Graph."""
         from kgraph.export import _union_graph
 
-        return _union_graph(self._store.db)
+        return _union_graph(self._store)
 
     def export(self, fmt: str, path: str | Path) -> Path:
         """Write the graph as turtle, nt, jsonld or graphml."""
         from kgraph.export import export
 
-        return export(self._store.db, fmt, path)
+        return export(self._store, fmt, path)
 
     def validate(self) -> list:
         """SHACL violations against ontology/shapes.ttl; empty when the graph conforms."""

@@ -42,3 +42,60 @@ def test_graphml_with_an_independent_reader(sample_kg, tmp_path):
     assert keys["relation"] == ("edge", "string")
     nodes = list(root.iter(f"{GRAPHML}node"))
     assert len(nodes) == sample_kg.to_networkx().number_of_nodes()
+
+
+def _networkx_view(g: nx.MultiDiGraph) -> tuple[dict, list]:
+    return dict(g.nodes(data=True)), sorted(g.edges(keys=True))
+
+
+def test_exports_read_every_graph_of_a_version_1_store_and_only_the_default_graph_of_version_2(tmp_path):
+    """Version 2 stores keep every triple in the default graph, so exports read just that (no
+    union-of-graphs evaluation); version 1 stores kept each page in a named graph, and exports of
+    them still read all graphs. A stray triple in a named graph tells which graphs were read."""
+    import json
+
+    import pyoxigraph as ox
+    from helpers import SAMPLE
+
+    from kgraph import KnowledgeGraph
+
+    store = tmp_path / "store"
+    kg = KnowledgeGraph.build([SAMPLE], store=store)
+    triples = Graph().parse(kg.export("nt", tmp_path / "before.nt"), format="nt")
+    nodes, edges = _networkx_view(kg.to_networkx())
+    del kg
+    stray = ox.NamedNode("urn:stray")
+    db = ox.Store(str(store / "oxigraph"))
+    db.extend([
+        ox.Quad(stray, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://schema.org/Person"), ox.NamedNode("urn:graph:stray")),
+        ox.Quad(stray, ox.NamedNode("https://schema.org/name"), ox.Literal("Stray"), ox.NamedNode("urn:graph:stray")),
+    ])
+    db.flush()
+    del db
+
+    kg = KnowledgeGraph.open(store)  # version 2: the named graph is not read
+    assert isomorphic(Graph().parse(kg.export("nt", tmp_path / "v2.nt"), format="nt"), triples)
+    assert isomorphic(kg.to_rdflib(), triples)
+    assert _networkx_view(kg.to_networkx()) == (nodes, edges)
+    assert nx.read_graphml(kg.export("graphml", tmp_path / "v2.graphml")).number_of_nodes() == len(nodes)
+    del kg
+
+    db = ox.Store(str(store / "oxigraph"))  # version 1: every page in a named graph of its own
+    quads = list(db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    db.remove_graph(ox.DefaultGraph())
+    graphs = [ox.NamedNode(f"urn:page:{i}") for i in range(7)]
+    db.extend([ox.Quad(q.subject, q.predicate, q.object, graphs[i % 7]) for i, q in enumerate(quads)])
+    db.flush()
+    del db
+    meta = json.loads((store / "meta.json").read_text())
+    meta["store_version"] = 1
+    (store / "meta.json").write_text(json.dumps(meta))
+
+    kg = KnowledgeGraph.open(store)
+    with_stray = Graph().parse(data=triples.serialize(format="nt") + '<urn:stray> a <https://schema.org/Person> ;'
+                               ' <https://schema.org/name> "Stray" .', format="turtle")
+    assert isomorphic(Graph().parse(kg.export("nt", tmp_path / "v1.nt"), format="nt"), with_stray)
+    assert isomorphic(kg.to_rdflib(), with_stray)
+    assert _networkx_view(kg.to_networkx()) == ({**nodes, "urn:stray": {"label": "Stray", "type": "Person"}}, edges)
+    assert nx.read_graphml(kg.export("graphml", tmp_path / "v1.graphml")).number_of_nodes() == len(nodes) + 1
