@@ -133,7 +133,9 @@ def layout_positions(g: nx.Graph, seed: int = 7, core: int = _CORE) -> dict[Hash
         return {}
     degree = dict(u.degree())
     order = sorted(u, key=lambda v: (-degree[v], str(v)))
-    kernel = u.subgraph(order[:core])
+    kernel = nx.Graph()  # not u.subgraph(): its nodes come in set order, which varies with the hash seed
+    kernel.add_nodes_from(order[:core])
+    kernel.add_edges_from(u.subgraph(order[:core]).edges)  # (edge order does not matter, node order does)
     if len(kernel) == 1:
         pos = {order[0]: (0.0, 0.0)}
     else:

@@ -99,3 +99,26 @@ def test_exports_read_every_graph_of_a_version_1_store_and_only_the_default_grap
     assert isomorphic(kg.to_rdflib(), with_stray)
     assert _networkx_view(kg.to_networkx()) == ({**nodes, "urn:stray": {"label": "Stray", "type": "Person"}}, edges)
     assert nx.read_graphml(kg.export("graphml", tmp_path / "v1.graphml")).number_of_nodes() == len(nodes) + 1
+
+
+LAYOUT = """
+import json, sys
+import networkx as nx
+from kgraph.export import layout_positions
+g = nx.barabasi_albert_graph(600, 2, seed=3)
+g = nx.relabel_nodes(g, {v: f"https://example.org/node/{v}" for v in g})
+json.dump(layout_positions(g), sys.stdout, sort_keys=True)
+"""
+
+
+def test_layout_is_the_same_in_every_process():
+    """Positions (GraphML's x, y; the network view) do not depend on the per-process string hash
+    seed. They did once the graph had over twice as many nodes as the spring core: networkx's
+    subgraph then lists its nodes in set order, and the spring model starts from that order."""
+    import os
+    import subprocess
+    import sys
+
+    runs = {subprocess.run([sys.executable, "-c", LAYOUT], check=True, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1
