@@ -124,3 +124,38 @@ def load_synth():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def shared_references_truth(kg, words: str) -> dict[tuple[str, str], tuple[int, set[str]]]:
+    """(matching page, other page) -> (number of works both cite, their names), computed in
+    Python from the citations' provenance nodes, for checking the shared-references query."""
+    cites: dict[str, set[str]] = {}
+    for r in kg.query("SELECT ?p ?w WHERE { ?c kg:citingPage ?p ; kg:cites ?w }"):
+        cites.setdefault(r["p"], set()).add(r["w"])
+    names = {r["w"]: r["n"] for r in kg.query("SELECT ?w ?n WHERE { ?c kg:cites ?w . ?w schema:name ?n }")}
+    titles = {r["p"]: r["t"] for r in kg.query("SELECT ?p ?t WHERE { ?p kg:pageKey ?k ; schema:name ?t }")}
+    out = {}
+    for page, title in titles.items():
+        if words.lower() not in title.lower():
+            continue
+        for other, works in cites.items():
+            common = cites.get(page, set()) & works
+            if other != page and common:
+                out[(page, other)] = (len(common), {names[w] for w in common})
+    return out
+
+
+def check_shared_references(kg, words: str) -> list[dict]:
+    """Run shared-references and assert it against shared_references_truth: the rows are the
+    pairs with most works in common, their counts and names right, best first."""
+    rows = kg.query("shared-references", {"episode": words})
+    truth = shared_references_truth(kg, words)
+    assert len(rows) == min(50, len(truth))
+    for r in rows:
+        shared, names = truth[(r["page"], r["other"])]
+        assert (r["shared"], set(r["works"].split(" | "))) == (shared, names), r
+    assert [r["shared"] for r in rows] == sorted((r["shared"] for r in rows), reverse=True)
+    if rows:  # nothing left out has more in common than the last row kept
+        assert max((n for key, (n, _) in truth.items() if key not in {(r["page"], r["other"]) for r in rows}),
+                   default=0) <= rows[-1]["shared"]
+    return rows

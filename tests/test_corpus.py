@@ -13,7 +13,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 from click.testing import CliRunner
-from helpers import statistics_mismatches
+from helpers import check_shared_references, statistics_mismatches
 
 from kgraph.cli import cli
 
@@ -158,8 +158,11 @@ def test_bundled_queries_answer_on_the_real_corpus(real_kg):
         assert rows, name
     most = real_kg.query("most-cited-works")
     assert most[0]["citations"] >= most[-1]["citations"] >= 1
-    shared = real_kg.query("shared-references", {"episode": "StakeOut.AI w/ Dr. Peter Park (1)"})
+    shared = check_shared_references(real_kg, "StakeOut.AI w/ Dr. Peter Park (1)")
     assert any("StakeOut.AI" in r["title"] for r in shared)
+    both = check_shared_references(real_kg, "StakeOut.AI")  # the two parts: counted each on its own
+    assert len({r["page"] for r in both}) == 2
+    check_shared_references(real_kg, "a")  # most pages: thousands of pairs, the 50 with most in common
     papers = real_kg.query("papers-per-show")
     assert {r["showName"] for r in papers} >= {"Into AI Safety", "muckrAIkers"}
 

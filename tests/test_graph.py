@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from helpers import SAMPLE, statistics_mismatches, tiny_site, write_page
+from helpers import SAMPLE, check_shared_references, statistics_mismatches, tiny_site, write_page
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 
@@ -188,3 +188,30 @@ def test_counts_stored_at_build_time_match_the_graph(sample_kg):
     assert statistics_mismatches(sample_kg) == []
     top = sample_kg.query("most-cited-works")[0]
     assert top["citations"] == 2  # the sample's most-cited works are each cited by two pages
+
+
+@pytest.mark.parametrize("words", ["Specification Gaming", "e", "no such title"])
+def test_shared_references_against_the_citations(sample_kg, words):
+    """Counted per matching page ("e" matches every page), checked against Python's count."""
+    rows = check_shared_references(sample_kg, words)
+    assert bool(rows) == (words != "no such title")
+
+
+def test_shared_references_keeps_the_fifty_with_most_in_common(tmp_path):
+    """An episode sharing works with more than 50 others: the 50 with most in common are kept."""
+    from collections import Counter
+
+    from helpers import load_synth, shared_references_truth
+
+    from kgraph import KnowledgeGraph
+    from kgraph.build import build_store
+
+    load_synth().main(["150", str(tmp_path / "site"), "--seed", "3"])
+    build_store([tmp_path / "site"], tmp_path / "store", incremental=False)
+    kg = KnowledgeGraph.open(tmp_path / "store")
+    partners = Counter(page for page, _ in shared_references_truth(kg, ""))
+    page, n = partners.most_common(1)[0]
+    assert n > 50
+    title = kg.query(f"SELECT ?t WHERE {{ <{page}> schema:name ?t }}")
+    rows = check_shared_references(kg, title[0]["t"])
+    assert len(rows) == 50 and {r["page"] for r in rows} == {page}
