@@ -34,7 +34,7 @@ from kgraph.ingest.hugo import markdown_entries, open_site, publish_status, read
 from kgraph.model import Citation, Corpus, Episode, Organization, Page, Person, Site, Skipped, Work
 from kgraph.rdf import entity_triples, ntriples, page_triples
 from kgraph.remote import build_remote, is_remote
-from kgraph.store import write_store
+from kgraph.store import building, write_store
 
 __all__ = ["build_store", "build_corpus", "sample_site", "summarize", "scan", "open_sites"]
 
@@ -156,10 +156,11 @@ def build_store(
         "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
         "orgs": _files_digest(orgs),
     }
-    summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
-    if summary is None:
-        with _collector_paused():
-            summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
+    with building(store):  # from the start: a second build fails now, not after its extraction
+        summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
+        if summary is None:
+            with _collector_paused():
+                summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 

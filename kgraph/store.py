@@ -8,7 +8,8 @@ Layout of a store folder: `oxigraph/` (the database) and `meta.json` (what was b
 from what). A build writes a sibling folder and swaps it into place in one atomic step
 (renameat2 RENAME_EXCHANGE on Linux; elsewhere two renames, after which a later build or open
 puts the old store back if a crash fell between them), so a build that fails or is killed
-leaves the previous store as it was; a lock file keeps two builds from racing.
+leaves the previous store as it was. A lock file, held for the whole of a build (`building`),
+keeps two builds from racing.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ from rdflib.term import Node
 from kgraph.errors import StoreError
 from kgraph.rdf import ntriples
 
-__all__ = ["Store", "StoreWriter", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "STORE_VERSION"]
+__all__ = [
+    "Store", "StoreWriter", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "building",
+    "STORE_VERSION",
+]
 
 STORE_VERSION = 2  # 2: every triple in the default graph
 _DB = "oxigraph"
@@ -84,20 +88,65 @@ def from_ox(term: object) -> Node | None:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+_HELD: dict[tuple[str, int], list[int]] = {}  # (lock file, thread) -> [fd, depth] of the build locks held here
+
+
 @contextlib.contextmanager
 def build_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside the store for the length of a build."""
+    """Hold an exclusive lock beside the store for the length of a build.
+
+    Another process (or thread) holding it is a StoreError naming the store. The thread that
+    holds it may take it again (a build holds it from start to end, and writing the store takes
+    it too): flock would refuse the second open file, since its locks belong to open files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(f"{path}: another build is running on this store (lock {lock_path})") from None
+    key = (os.path.abspath(lock_path), threading.get_ident())
+    if key in _HELD:
+        _HELD[key][1] += 1
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            _HELD[key][1] -= 1
+        return
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{path}: another build is running on this store (lock {lock_path})") from None
+        _HELD[key] = [fd, 1]
+        try:
+            yield
+        finally:
+            del _HELD[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _forget_locks_in_child() -> None:
+    """In a forked child (the build's worker processes): close its copies of the lock files, so
+    the lock ends with the build and not with the last of its workers (a build killed with
+    SIGKILL can leave workers behind for a while)."""
+    for fd, _ in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
+@contextlib.contextmanager
+def building(path: str | Path) -> Iterator[None]:
+    """Hold the build lock for a whole build (reading and extracting too, so a second build
+    fails at once, not after its work), after clearing what dead builds left beside the store."""
+    path = Path(path)
+    with build_lock(path):
+        _recover(path)
+        yield
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@ builds at once cannot corrupt it. Builds run as real processes killed with SIGKI
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from helpers import SAMPLE, load_synth
 
 from kgraph import KnowledgeGraph, StoreError
+from kgraph.build import build_store
 from kgraph.cli import cli
 from kgraph.store import Store
 
@@ -35,6 +37,7 @@ def announce(name, original):
     return wrapper
 
 build.write_store = announce("WRITING", build.write_store)
+build.full_build = announce("EXTRACTING", build.full_build)
 store._swap = announce("SWAPPING", store._swap)
 if pause == "BETWEEN-RENAMES":  # the two-rename swap used where renameat2 is missing
     store._exchange = lambda a, b: False
@@ -221,3 +224,83 @@ def test_a_version_1_store_with_one_named_graph_per_page_still_answers(tmp_path)
     kg = KnowledgeGraph.open(store)
     assert kg.query("most-cited-works") == before  # through a query worker
     assert kg.query("most-cited-works", timeout=None) == before  # in this process
+
+
+def test_a_second_build_is_refused_at_once_while_the_first_is_still_extracting(old_store, synth_site):
+    path, before = old_store
+    first = start_build(synth_site, path, pause="EXTRACTING")
+    try:
+        wait_for(first, "EXTRACTING")  # reading and extracting: the store is not written yet
+        start = time.monotonic()
+        second = subprocess.run([sys.executable, "-m", "kgraph.cli", "build", str(synth_site), "--store", str(path)],
+                                capture_output=True, text=True, timeout=120)
+        seconds = time.monotonic() - start
+    finally:
+        kill(first)
+    assert second.returncode == 1, second.stderr
+    lines = second.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"kgraph: error: {path}: another build is running on this store")
+    assert seconds < 30 and content(path) == before
+    kg = KnowledgeGraph.build([synth_site], store=path)  # the lock ended with the killed build
+    assert len(kg) > len(before[1]) and leftovers(path) == []
+
+
+def test_a_build_takes_its_own_lock_again_when_it_writes(tmp_path):
+    """The whole build holds the lock, and writing the store takes it again in the same thread
+    (flock alone would refuse that); another thread of the process is refused."""
+    import threading
+
+    from kgraph.store import build_lock
+
+    path = tmp_path / "store"
+    with build_lock(path):
+        with build_lock(path):
+            errors = []
+            other = threading.Thread(target=lambda: errors.append(_try_lock(path)))
+            other.start()
+            other.join()
+            assert errors == ["refused"]
+        assert _try_lock_in_process(path) == "refused"
+    assert _try_lock_in_process(path) == "locked"
+    build_store([SAMPLE], path)  # takes it for the build, then again for the write
+    assert Store(path).meta["summary"]["pages_read"] > 0
+
+
+def _try_lock(path: Path) -> str:
+    from kgraph.store import build_lock
+
+    try:
+        with build_lock(path):
+            return "locked"
+    except StoreError:
+        return "refused"
+
+
+def _try_lock_in_process(path: Path) -> str:
+    code = ("import sys; from pathlib import Path; from kgraph.store import build_lock; from kgraph import StoreError\n"
+            "try:\n    with build_lock(Path(sys.argv[1])): print('locked')\nexcept StoreError: print('refused')")
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_worker_processes_forked_by_a_build_do_not_keep_its_lock(tmp_path):
+    """A build killed with SIGKILL can leave its worker processes running for a while; the lock
+    must end with the build, not with them."""
+    path = tmp_path / "store"
+    code = ("import os, sys, time; from pathlib import Path; from kgraph.store import build_lock\n"
+            "with build_lock(Path(sys.argv[1])):\n"
+            "    if os.fork() == 0:\n        time.sleep(600)\n"  # a worker outliving its build
+            "    print('LOCKED', flush=True); time.sleep(600)")
+    build = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        wait_for(build, "LOCKED")
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        assert _try_lock_in_process(path) == "locked"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)  # the worker, and the build if the test failed early
+        build.wait()
+        build.stdout.close()
+        build.stderr.close()
