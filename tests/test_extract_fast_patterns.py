@@ -36,3 +36,16 @@ def test_chapter_stamps_behind_markup_and_entities():
     body = "<b>1</b>2:30 ❙ Split stamp\n&#49;0:00 ❙ Entity stamp\n[x](https://a.b/1:2) no stamp\n03:15 | Plain"
     assert [(c.start, c.title) for c in find_chapters(body)] == [(750, "Split stamp"), (600, "Entity stamp"),
                                                                   (195, "Plain")]  # fmt: skip
+
+
+def test_text_references_found_as_a_whole_line_scan_finds_them():
+    from kgraph.extract.links import _TEXT_REFS, _text_refs
+
+    pieces = ["doi: ", "DOI ", "DOİ:", "doi:\u2003", "10.1234/abc", "10.12", "arXiv:2206.07682", "arxiv: 2206.07682v2",
+              "ARXİV:1234.5678", "v:", " ", "\t", "x", ".", "/", ")", "é"]  # fmt: skip
+    rnd = random.Random(13)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 10)))
+        for literals, pattern, _, before in _TEXT_REFS:
+            expected = [m.span() for m in pattern.finditer(text)]
+            assert [m.span() for m in _text_refs(text, pattern, literals, before)] == expected, text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -220,7 +221,7 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
         for m in _MD_LINK.finditer(text):
             spans.append((m.start(), m.end(), m.group(2), strip_markup(m.group(1))))
     if "<a" in text or "<A" in text:
-        for m in _HTML_LINK.finditer(text):
+        for m in _HTML_LINK.finditer(text, _first(text, ("<a", "<A"))):  # case-blind: no skipping by itself
             href = html.unescape(m.group(1).strip("\"'"))
             spans.append((m.start(), m.end(), href, strip_markup(m.group(2))))
     if "<http" in text:
@@ -231,10 +232,8 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
         for m in _BARE.finditer(text):
             if not any(s <= m.start() < e for s, e in taken) and not _inside_tag(text, m.start()):
                 spans.append((m.start(), m.end(), m.group(1), m.group(1)))
-    for needs, pattern, template in _TEXT_REFS:
-        if needs[0] not in text and (len(needs) == 1 or needs[1] not in text):
-            continue
-        for m in pattern.finditer(text):
+    for needs, pattern, template, before in _TEXT_REFS:
+        for m in _text_refs(text, pattern, needs, before):
             taken = [(s, e) for s, e, _, _ in spans]
             if not any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
                 spans.append((m.start(), m.end(), template.format(m.group(1)), ""))
@@ -270,15 +269,51 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
 _LINK_HINT = re.compile(r"\]\(|<a|<A|://|10\.|v:|V:")
 
 # Identifiers written as text in reference lists ("doi: 10.1126/…", "arXiv:2206.07682").
-# Each with literal texts one of which every match holds ('v' matches only 'v' and 'V' under re.I).
+# Each with literal texts one of which every match holds ('v' matches only 'v' and 'V' under re.I), and
+# how far before it a match can start: 4 characters ('arXi'), or None for a DOI: 'doi:' or 'DOI' and
+# the spaces after it.
 _TEXT_REFS = (
     (
         ("10.",),
         re.compile(r"(?<![\w/.])(?:doi:\s*|DOI:?\s+)?(10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]])", re.I),
         "https://doi.org/{}",
+        None,
     ),
-    (("v:", "V:"), re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I), "https://arxiv.org/abs/{}"),
+    (
+        ("v:", "V:"),
+        re.compile(r"(?<![\w/.])arXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I),
+        "https://arxiv.org/abs/{}",
+        4,
+    ),
 )
+
+
+def _first(text: str, literals: tuple[str, ...]) -> int:
+    """The first index where one of the literals starts in text, -1 if none does."""
+    found = [i for i in map(text.find, literals) if i >= 0]
+    return min(found) if found else -1
+
+
+def _text_refs(text: str, pattern: re.Pattern, literals: tuple[str, ...], before: int | None) -> Iterator[re.Match]:
+    """What pattern.finditer(text) finds, tried only where a match can start: up to `before`
+    characters ahead of an occurrence of one of the literals, or (None) ahead of the spaces
+    before it and four characters more ('doi:  10.'). A case-blind pattern cannot skip ahead by
+    itself: scanning the whole line cost more than all the rest of the line's work."""
+    starts: set[int] = set()
+    for literal in literals:
+        i = text.find(literal)
+        while i >= 0:
+            first = i
+            if before is None:
+                while first > 0 and text[first - 1].isspace():
+                    first -= 1
+            starts.update(range(max(0, first - (4 if before is None else before)), i + 1))
+            i = text.find(literal, i + 1)
+    end = 0
+    for start in sorted(starts):
+        if start >= end and (m := pattern.match(text, start)):
+            end = m.end()
+            yield m
 
 
 def _inside_tag(text: str, pos: int) -> bool:
