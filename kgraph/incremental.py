@@ -14,7 +14,6 @@ from __future__ import annotations
 import pickle
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from kgraph.extract.urls import canonical_url
 from kgraph.ingest.hugo import markdown_entries, page_warnings, read_file
 from kgraph.model import Page, Site, Skipped
 from kgraph.rdf import record_triples
-from kgraph.store import update_store
+from kgraph.store import scratch_folder, update_store
 
 __all__ = ["update"]
 
@@ -55,8 +54,7 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
     cache_file = store / CACHE_FILE
     if not (store / "meta.json").is_file() or not Cache.trusted(cache_file):
         return None
-    # beside the store: on the same disk, so the finished cache is moved into it, not copied
-    with tempfile.TemporaryDirectory(prefix=f".{store.name}.cache-", dir=store.parent) as tmp:
+    with scratch_folder(store) as tmp:  # on the store's disk: the finished cache is moved into it
         work = Path(tmp) / CACHE_FILE
         shutil.copyfile(cache_file, work)
         try:

@@ -8,8 +8,8 @@ Layout of a store folder: `oxigraph/` (the database) and `meta.json` (what was b
 from what). A build writes a sibling folder and swaps it into place in one atomic step
 (renameat2 RENAME_EXCHANGE on Linux; elsewhere two renames, after which a later build or open
 puts the old store back if a crash fell between them), so a build that fails or is killed
-leaves the previous store as it was. A lock file, held for the whole of a build (`building`),
-keeps two builds from racing.
+leaves the previous store as it was, and the next build clears what it left. A lock file,
+held for the whole of a build (`building`), keeps two builds from racing.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import json
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -39,7 +40,7 @@ from kgraph.rdf import ntriples
 
 __all__ = [
     "Store", "StoreWriter", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "building",
-    "STORE_VERSION",
+    "scratch_folder", "STORE_VERSION",
 ]
 
 STORE_VERSION = 2  # 2: every triple in the default graph
@@ -147,6 +148,13 @@ def building(path: str | Path) -> Iterator[None]:
     with build_lock(path):
         _recover(path)
         yield
+
+
+def scratch_folder(path: Path) -> tempfile.TemporaryDirectory:
+    """A temporary folder beside the store, on the same disk (its files are moved into the new
+    store, not copied), removed at the end of the build; the next build removes it if this
+    one is killed (_recover)."""
+    return tempfile.TemporaryDirectory(prefix=f".{path.name}.cache-{os.getpid()}-", dir=path.parent)
 
 
 @contextlib.contextmanager
@@ -363,14 +371,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _recover(path: Path) -> None:
-    """With the build lock held: put back a store a crashed swap left aside, drop dead builds' folders."""
+    """With the build lock held: put back a store a crashed swap left aside, drop dead builds'
+    folders (a scratch folder of this process is its running build's, and stays)."""
     siblings = sorted(path.parent.glob(f"{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
     missing = not path.exists() or path.is_dir() and not any(path.iterdir())
     if missing and siblings and (siblings[-1] / _META).is_file():
         if path.exists():
             path.rmdir()
         os.rename(siblings.pop(), path)
-    for stale in siblings + list(path.parent.glob(f"{path.name}.building-*")):
+    mine = f".{path.name}.cache-{os.getpid()}-"
+    scratch = [p for p in path.parent.glob(f".{path.name}.cache-*") if not p.name.startswith(mine)]
+    for stale in siblings + list(path.parent.glob(f"{path.name}.building-*")) + scratch:
         shutil.rmtree(stale, ignore_errors=True)
 
 

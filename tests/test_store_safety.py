@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from kgraph.store import Store
 # told to stop (sleep) at one of its steps so the parent can kill it exactly there.
 CHILD = r"""
 import os, sys, time
-import kgraph.build as build, kgraph.store as store
+import kgraph.build as build, kgraph.incremental as incremental, kgraph.store as store
 source, path, pause = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def announce(name, original):
@@ -38,6 +39,7 @@ def announce(name, original):
 
 build.write_store = announce("WRITING", build.write_store)
 build.full_build = announce("EXTRACTING", build.full_build)
+incremental.update_store = announce("UPDATING", incremental.update_store)
 store._swap = announce("SWAPPING", store._swap)
 if pause == "BETWEEN-RENAMES":  # the two-rename swap used where renameat2 is missing
     store._exchange = lambda a, b: False
@@ -51,6 +53,10 @@ if pause == "BETWEEN-RENAMES":  # the two-rename swap used where renameat2 is mi
 build.build_store([source], path)
 print("DONE", flush=True)
 """
+
+
+def quad_set(path: Path) -> set:
+    return {tuple(str(t) for t in q) for q in Store(path).quads()}
 
 
 def content(path: Path) -> tuple[str, set]:
@@ -98,7 +104,8 @@ def kill(proc: subprocess.Popen) -> None:
 
 
 def leftovers(path: Path) -> list[str]:
-    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(f"{path.name}.")
+    """What builds left beside the store: folders being built or swapped, incremental scratch."""
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith((f"{path.name}.", f".{path.name}."))
                   and not p.name.endswith(".lock"))
 
 
@@ -224,6 +231,25 @@ def test_a_version_1_store_with_one_named_graph_per_page_still_answers(tmp_path)
     kg = KnowledgeGraph.open(store)
     assert kg.query("most-cited-works") == before  # through a query worker
     assert kg.query("most-cited-works", timeout=None) == before  # in this process
+
+
+def test_an_incremental_build_killed_leaves_its_scratch_folder_to_the_next_build(tmp_path, synth_site):
+    site = tmp_path / "site"
+    shutil.copytree(synth_site, site)
+    path = tmp_path / "store"
+    KnowledgeGraph.build([site], store=path)
+    page = next((site / "content").rglob("index.md"))
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    proc = start_build(site, path, pause="UPDATING")
+    wait_for(proc, "UPDATING")  # the build cache is being copied to its scratch folder beside the store
+    kill(proc)
+    assert [n for n in leftovers(path) if n.startswith(f".{path.name}.cache-")]
+    (tmp_path / f".{path.name}.cache-old_style").mkdir()  # as named by kgraph before the process id
+    summary = build_store([site], path)
+    assert summary["incremental"]["pages_extracted"] == 1
+    assert leftovers(path) == []
+    build_store([site], tmp_path / "full", incremental=False)
+    assert quad_set(path) == quad_set(tmp_path / "full")
 
 
 def test_a_second_build_is_refused_at_once_while_the_first_is_still_extracting(old_store, synth_site):
