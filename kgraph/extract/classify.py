@@ -464,14 +464,25 @@ def publisher_name(link: Link, kind: str) -> str:
     lead = link.lead.strip()
     if not lead:
         return ""
-    if not is_generic_anchor(link.text):
+    generic = is_generic_anchor(link.text)
+    if not generic and not _LEAD_KIND.match(lead):
+        return ""  # a title anchor with no kind word before it: no publisher named
+    return _publisher_in_lead(lead, generic, host_of(canonical_url(link.url)))
+
+
+@lru_cache(maxsize=16384)
+def _publisher_in_lead(lead: str, generic: bool, host: str) -> str:
+    """publisher_name from the words before the link, whether the anchor is only a kind word, and
+    the linked host: what it depends on, and the same for every link a publisher's name leads
+    ('Reuters [article](…)' on page after page)."""
+    if not generic:
         m = _LEAD_KIND.match(lead)  # the kind word stands before the link, the anchor is the title
         if not m:
             return ""
         lead = m.group(1)
     lead = _DASH.split(lead)[-1]  # '"Won't Happen" - Time [article]'
     lead = _ASIDE.sub("", lead)  # 'OpenResearch (nonprofit research lab) [study page]'
-    lead = _without_description(lead, host_of(canonical_url(link.url)))  # 'Holistic AI global regulatory [tracker]'
+    lead = _without_description(lead, host)  # 'Holistic AI global regulatory [tracker]'
     lead = _POSSESSIVE.sub("", lead.strip().rstrip(":,-–— ")).strip()
     tokens = lead.split()
     if not tokens or len(lead) > 60 or len(tokens) > 6 or not _PUBLISHER.match(lead):
