@@ -221,7 +221,7 @@ def _links_on_line(text: str, lineno: int, section: str, parent: str) -> list[Li
         for m in _MD_LINK.finditer(text):
             spans.append((m.start(), m.end(), m.group(2), strip_markup(m.group(1))))
     if "<a" in text or "<A" in text:
-        for m in _HTML_LINK.finditer(text, _first(text, ("<a", "<A"))):  # case-blind: no skipping by itself
+        for m in _HTML_LINK.finditer(text):
             href = html.unescape(m.group(1).strip("\"'"))
             spans.append((m.start(), m.end(), href, strip_markup(m.group(2))))
     if "<http" in text:
@@ -286,12 +286,6 @@ _TEXT_REFS = (
         4,
     ),
 )
-
-
-def _first(text: str, literals: tuple[str, ...]) -> int:
-    """The first index where one of the literals starts in text, -1 if none does."""
-    found = [i for i in map(text.find, literals) if i >= 0]
-    return min(found) if found else -1
 
 
 def _text_refs(text: str, pattern: re.Pattern, literals: tuple[str, ...], before: int | None) -> Iterator[re.Match]:
