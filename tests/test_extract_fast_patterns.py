@@ -49,3 +49,13 @@ def test_text_references_found_as_a_whole_line_scan_finds_them():
         for literals, pattern, _, before in _TEXT_REFS:
             expected = [m.span() for m in pattern.finditer(text)]
             assert [m.span() for m in _text_refs(text, pattern, literals, before)] == expected, text
+
+
+def test_emphasis_marks_go_as_the_regex_took_them():
+    from kgraph.extract.links import _EMPHASIS, _without_emphasis
+
+    rnd = random.Random(17)
+    for _ in range(20000):
+        text = "".join(rnd.choice("_*`a ") for _ in range(rnd.randint(0, 12)))
+        assert _without_emphasis(text) == _EMPHASIS.sub("", text), text
+    assert _without_emphasis("_*_") == "__"

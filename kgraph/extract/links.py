@@ -48,7 +48,7 @@ _BLOCK_TAG = re.compile(
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BR = re.compile(r"<br\s*/?>", re.I)
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")  # what _without_emphasis removes
 # A paragraph that introduces the reference list on pages without a "Links" heading.
 _LIST_INTRO = re.compile(r"\b(links?|references?|resources|sources|further reading)\b", re.I)
 
@@ -99,8 +99,15 @@ def _strip(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "*" in text or "__" in text or "`" in text:
-        text = _EMPHASIS.sub("", text)
+        text = _without_emphasis(text)
     return " ".join(text.split())  # str.split() and re's \s agree on every Unicode space
+
+
+def _without_emphasis(text: str) -> str:
+    """_EMPHASIS.sub("", text) by str.replace, several times faster on a whole body. Pairs of
+    underscores go first, taken from left to right in the text as written, as the regex takes
+    them; removing '*' or '`' first could join two lone ones ('_*_')."""
+    return text.replace("__", "").replace("*", "").replace("`", "")
 
 
 def _link_text(m: re.Match) -> str:
