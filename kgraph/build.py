@@ -6,6 +6,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -223,8 +224,8 @@ def full_build(
         for page in map_pages(page_output, plan.jobs, context, workers, progress):
             out.add(page.ntriples, page.lines)
             cache.put_page_rows(page.row, page.blobs, page.links)
-            for entity, records in page.versions.items():
-                versions.setdefault(entity, []).extend(records)
+            for entity, blob in page.blobs:  # the cache's rows are the merge's input too
+                versions.setdefault(entity, []).extend(pickle.loads(blob))
             kinds[page.row[8]] += 1
             chapters += page.row[9]
             citations += page.row[10]
@@ -249,15 +250,16 @@ def full_build(
 @dataclass
 class PageOut:
     """One page as the build writes it, made in a worker process: its triples as N-Triples
-    text, its rows of the build cache, and its versions of the entities it names (the merge
-    input). Ready-made text and blobs cost the parent, which writes them, next to nothing."""
+    text and its rows of the build cache. Its versions of the entities it names travel only as
+    the cache's pickled blobs, which the parent also unpickles for the merge: pickled once, not
+    once for the cache and again for the way back. Ready-made text and blobs cost the parent,
+    which writes them, next to nothing."""
 
     ntriples: bytes
     lines: int
     row: tuple  # cache.page_row
     blobs: list[tuple[str, bytes]]  # cache.version_blobs
     links: list[str]  # site_links
-    versions: dict[str, list]  # page_versions
 
 
 def page_output(job: PageJob, context: tuple) -> PageOut:
@@ -269,7 +271,7 @@ def page_output(job: PageJob, context: tuple) -> PageOut:
     lines = list(ntriples(ordered_page_triples(record.facts.episode, citations)))
     return PageOut(
         "".join(lines).encode("utf-8"), len(lines), page_row(source_of[job.key], record, len(citations)),
-        version_blobs(versions), sorted(site_links(record.facts)), versions,
+        version_blobs(versions), sorted(site_links(record.facts)),
     )  # fmt: skip
 
 
