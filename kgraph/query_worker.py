@@ -35,7 +35,8 @@ import pyoxigraph as ox
 __all__ = ["execute", "encode", "WorkerPool", "WorkerTimeout", "WorkerDied"]
 
 _HEADER = struct.Struct("<Q")
-_DATATYPES: dict[str, str] = {}
+_DATATYPES: dict[str, str] = {}  # at most _MAX_DATATYPES: a store may hold any number of them
+_MAX_DATATYPES = 1024
 STARTUP_TIMEOUT = 60.0  # seconds for a worker to start; not part of any query's time limit
 
 
@@ -62,7 +63,9 @@ def encode(term: object) -> tuple | None:
         datatype = term.datatype.value
         # one str object per datatype, so that pickle writes each once and then refers to it
         # (page-tags, 35,000 rows: 6.1 -> 4.7 MB between worker and parent)
-        return ("l", term.value, _DATATYPES.setdefault(datatype, datatype), term.language)
+        if len(_DATATYPES) < _MAX_DATATYPES:
+            datatype = _DATATYPES.setdefault(datatype, datatype)
+        return ("l", term.value, datatype, term.language)
     if isinstance(term, ox.Triple):
         return ("t", encode(term.subject), encode(term.predicate), encode(term.object))
     return ("l", str(term), "http://www.w3.org/2001/XMLSchema#string", None)
