@@ -26,7 +26,8 @@ from kgraph.model import Organization, Person, Show, Skipped, Work
 __all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "page_row", "summary_type", "version_blobs"]
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 3  # bump when the tables or the pickled records change: an older cache means a full build
+SCHEMA = 4  # bump when the tables, the pickled records or the triples made from them change: an older
+# cache means a full build (4: a citation's label became rdfs:label, and a store of 3 holds schema:name)
 _TABLES = """
 CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (source INTEGER, rel BLOB, mtime_ns INTEGER, size INTEGER, kind TEXT, skipped BLOB,

@@ -44,3 +44,20 @@ def test_explain_names_pages_sections_and_lines(sample_kg):
     assert "guest" in guest.output
     missing = CliRunner().invoke(cli, ["explain", "no such thing at all", "--store", str(sample_kg.path)])
     assert missing.exit_code == 1 and "no entity" in missing.output
+
+
+def test_find_entity_by_iri_by_words_and_never_chapters_or_citations(sample_kg):
+    anthropic = sample_kg.query("find-entity", {"text": "anthropic"})
+    assert anthropic[0]["name"] == "Anthropic" and anthropic[0]["exact"] is True
+    iri = anthropic[0]["e"]
+    by_iri = sample_kg.query("find-entity", {"text": iri})
+    assert by_iri[0]["e"] == iri and by_iri[0]["exact"] is True
+    assert sample_kg.query("find-entity", {"text": "no such thing at all"}) == []
+    # a text that is not an IRI finds by name only (the IRI branch must not match everything)
+    assert sample_kg.query("find-entity", {"text": "zzqx"}) == []
+    # short words match many names: none of them a chapter or a citation record, shortest first
+    rows = sample_kg.query("find-entity", {"text": "a"})
+    assert len(rows) == 20
+    assert not {r["type"].rsplit("/", 1)[-1].rsplit("#", 1)[-1] for r in rows} & {"Clip", "Citation"}
+    lengths = [len(r["name"]) for r in rows if not r["exact"]]
+    assert lengths == sorted(lengths)
