@@ -8,25 +8,30 @@ from kgraph.errors import QueryError
 
 __all__ = ["Explanation", "explain"]
 
+ROLE_ROWS = 1000  # the LIMIT of entity-roles.rq (tests/test_quality.py holds them equal)
+
 
 @dataclass
 class Explanation:
     iri: str
     name: str
     type: str
-    citations: list[dict]  # page, title, section, line, anchorText, context
+    citations: list[dict]  # page, title, section, line, anchorText, context, pages (all citing pages)
     roles: list[dict]  # page, title, file, role, via
     others: list[dict]  # other entities that matched the text
 
     def lines(self) -> list[str]:
         out = [f"{self.name}  [{self.type.rsplit('/', 1)[-1]}]  {self.iri}"]
         if self.citations:
-            out.append(f"cited by {len({c['page'] for c in self.citations})} page(s):")
+            pages, listed = self.citations[0]["pages"], len({c["page"] for c in self.citations})
+            more = f" (the newest {listed} listed)" if listed < pages else ""
+            out.append(f"cited by {pages} page(s){more}:")
             for c in self.citations:
                 where = f"line {c['line']}" + (f", section “{c['section']}”" if c.get("section") else "")
                 out.append(f"  {c['title']} ({where}): {c.get('context') or c.get('anchorText') or ''}")
         if self.roles:
-            out.append("named on:")
+            capped = len(self.roles) >= ROLE_ROWS
+            out.append(f"named on (the first {ROLE_ROWS} pages and roles):" if capped else "named on:")
             for r in self.roles:
                 via = f" ({r['via']})" if r.get("via") else ""
                 out.append(f"  {r['title']} [{r.get('file') or r['page']}]: {r['role']}{via}")

@@ -230,3 +230,42 @@ def test_shared_references_keeps_the_fifty_with_most_in_common(tmp_path):
     title = kg.query(f"SELECT ?t WHERE {{ <{page}> schema:name ?t }}")
     rows = check_shared_references(kg, title[0]["t"])
     assert len(rows) == 50 and {r["page"] for r in rows} == {page}
+
+
+def test_entity_pages_list_the_newest_1000_links_and_count_them_all(tmp_path):
+    """A work linked from more pages than the entity queries list (1,000 links; 1,000 page and
+    role rows): the newest are listed, and the total is still right."""
+    from click.testing import CliRunner
+
+    from kgraph.cli import cli
+    from kgraph.explain import ROLE_ROWS
+    from kgraph.query import bundled_queries
+
+    assert f"LIMIT {ROLE_ROWS}" in bundled_queries()["entity-roles"].text
+    site = tiny_site(tmp_path / "site")
+    start, n = dt.date(2020, 1, 1), 1005
+    for i in range(n):
+        day = start + dt.timedelta(days=i)
+        write_page(site, f"posts/show-episodes/e{i:04d}/index.md", (
+            f"---\ntitle: Episode {i:04d}\ndate: {day.isoformat()}\ncategories: [Podcast]\n---\n\n"
+            "## Links\n- [A Common Paper](https://arxiv.org/abs/2401.05566)\n"
+        ))
+    kg = KnowledgeGraph.build([site], store=tmp_path / "store")
+    work = kg.query("SELECT ?w WHERE { ?w schema:identifier \"arXiv:2401.05566\" }")[0]["w"]
+    rows = kg.query("entity-citations", {"entity": work})
+    assert len(rows) == 1000 and {r["pages"] for r in rows} == {n}
+    dates = [r["date"] for r in rows]
+    assert dates == sorted(dates, reverse=True) and min(dates) == start + dt.timedelta(days=n - 1000)
+    roles = kg.query("entity-roles", {"entity": "https://w3id.org/kgraph/id/org/arxiv"})
+    assert len(roles) == ROLE_ROWS
+    assert {(r["role"], r["via"]) for r in roles} == {("publisher of a cited work", "A Common Paper")}
+    from kgraph.app import data
+
+    details = data.entity_details(kg, data.build_index(kg), work)  # what the entity page shows
+    assert details.citing_pages == n and len(details.citations) == 1000
+    said = CliRunner().invoke(cli, ["explain", work, "--store", str(tmp_path / "store")]).output
+    assert f"cited by {n} page(s) (the newest 1000 listed):" in said
+    assert f"named on (the first {ROLE_ROWS} pages and roles):" not in said  # a work is named by no page
+    said = CliRunner().invoke(cli, ["explain", "https://w3id.org/kgraph/id/org/arxiv", "--store",
+                                    str(tmp_path / "store")]).output
+    assert f"named on (the first {ROLE_ROWS} pages and roles):" in said

@@ -312,7 +312,8 @@ class EntityDetails:
     types: list[str]
     facts: pd.DataFrame  # property, value
     links: list[tuple[str, str]]  # (property, http(s) URL)
-    citations: pd.DataFrame  # page, title, date, show, section, link text, context, line
+    citations: pd.DataFrame  # page, title, date, show, section, link text, context, line (the newest 1,000 links)
+    citing_pages: int  # all the pages that link it, listed or not
     neighbours: pd.DataFrame  # iri, name, type, relation, direction
 
 
@@ -345,11 +346,12 @@ def entity_details(kg: KnowledgeGraph, index: GraphIndex, iri: str) -> EntityDet
     kind = index.graph.nodes[iri].get("type") if iri in index.graph else None
     if kind and kind not in types:
         types.insert(0, kind)
-    columns = ["page", "title", "date", "show", "section", "anchorText", "context", "line"]
+    columns = ["page", "title", "date", "show", "section", "anchorText", "context", "line", "pages"]
     citations = pd.DataFrame(kg.query("entity-citations", {"entity": iri}), columns=columns)
-    citations = citations.rename(columns={"anchorText": "link text"})
+    citing = int(citations["pages"].iloc[0]) if len(citations) else 0
+    citations = citations.drop(columns=["pages"]).rename(columns={"anchorText": "link text"})
     return EntityDetails(iri, name or _local(iri), types, pd.DataFrame(facts, columns=["property", "value"]),
-                         links, citations, neighbours(index, iri))
+                         links, citations, citing, neighbours(index, iri))
 
 
 def _text(value: object) -> str:

@@ -259,7 +259,9 @@ def entity(kg: KnowledgeGraph, ix: data.GraphIndex, filters: data.Filters) -> No
     if not details.facts.empty:
         st.dataframe(details.facts, hide_index=True, key="entity_facts")
     cites = details.citations
-    st.markdown(f"**Cited by {cites['page'].nunique()} page(s)**")
+    st.markdown(f"**Cited by {details.citing_pages} page(s)**")
+    if cites["page"].nunique() < details.citing_pages:
+        st.caption(f"The links on the newest {cites['page'].nunique()} of them are listed.")
     if not cites.empty:
         st.dataframe(cites.drop(columns=["page"]), hide_index=True, key="entity_citations")
         _goto("Open a citing page", dict(zip(cites["page"], cites["title"], strict=True)),
