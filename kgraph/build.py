@@ -8,6 +8,7 @@ import hashlib
 import os
 import pickle
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -208,8 +209,10 @@ def full_build(
     check_strict(corpus.skipped, corpus.warnings, strict)
     source_of = {page_key(sites[source].base_url, rel): source for source, rel, *_ in rows}
     summary: dict = {}
-    with write_store(store, {**identity, "summary": summary}) as out:
+    build_id = uuid.uuid4().hex  # in meta.json and in the cache: the cache is of this store
+    with write_store(store, {**identity, "summary": summary, "build_id": build_id}) as out:
         cache = Cache(out.folder / CACHE_FILE, create=True)
+        cache.put("build_id", build_id)
         cache.put("identity", identity)
         cache.put("sites", corpus.sites)
         cache.put_files(rows)

@@ -82,8 +82,12 @@ class Cache:
         if create:
             path.unlink(missing_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")  # the folder is swapped in only once complete
+        # A new cache is written in a folder swapped in only once complete: no journal. An
+        # incremental build changes the store's own cache in place (copying it cost more than
+        # the rest of the build: 300 MB at 10,000 episodes), and its journal undoes a build that
+        # fails or is killed. synchronous=OFF: a killed process loses nothing the OS was given.
+        self.db.execute("PRAGMA journal_mode=OFF" if create else "PRAGMA journal_mode=DELETE")
+        self.db.execute("PRAGMA synchronous=OFF")
         if create:
             self.db.executescript(_TABLES)
         self.db.execute("BEGIN")
@@ -103,6 +107,10 @@ class Cache:
         for statement in _INDEXES if self.new else ():
             self.db.execute(statement)
         self.db.execute("COMMIT")
+        self.db.close()
+
+    def close(self) -> None:
+        """Close without committing: the file is as it was before this Cache was opened."""
         self.db.close()
 
     # --- info: identity and fingerprints
@@ -140,10 +148,16 @@ class Cache:
             "SELECT key, source, rel, ord, url, show, named, digest, kind, chapters, citations, warnings "
             "FROM pages ORDER BY ord"
         )
-        return {
-            r[0]: PageRow(*r[:6], frozenset(json.loads(r[6])), r[7], r[8], r[9], r[10], tuple(json.loads(r[11])))
-            for r in rows
-        }
+        named: dict[str, frozenset[str]] = {}  # most pages share a few lists (a show's hosts, no warnings):
+        warnings: dict[str, tuple[str, ...]] = {}  # each is decoded once (10,000 pages: 0.14 -> 0.05 s)
+        out = {}
+        for r in rows:
+            if (people := named.get(r[6])) is None:
+                people = named[r[6]] = frozenset(json.loads(r[6]))
+            if (said := warnings.get(r[11])) is None:
+                said = warnings[r[11]] = tuple(json.loads(r[11]))
+            out[r[0]] = PageRow(*r[:6], people, r[7], r[8], r[9], r[10], said)
+        return out
 
     def records(self, keys: Iterable[str]) -> dict[str, object]:
         out = {}

@@ -11,9 +11,11 @@ caller then does a full build. Either way the graph is the one a full build give
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 import sqlite3
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,22 +46,29 @@ from kgraph.extract.urls import canonical_url
 from kgraph.ingest.hugo import markdown_entries, page_warnings, read_file
 from kgraph.model import Page, Site, Skipped
 from kgraph.rdf import record_triples
-from kgraph.store import scratch_folder, update_store
+from kgraph.store import update_store
 
 __all__ = ["update"]
 
 
 def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, strict: bool = False) -> dict | None:
-    """Update store in place of a full build; the build summary, or None when a full build is needed."""
+    """Update store in place of a full build; the build summary, or None when a full build is needed.
+
+    The store's cache is changed where it is, in one transaction committed only once the new
+    database is complete, and then moved into the new store. The cache names the build it
+    describes (build_id, as in meta.json): a cache left committed but not moved by a killed
+    build does not describe its store, and the next build is a full one."""
     cache_file = store / CACHE_FILE
-    if not (store / "meta.json").is_file() or not Cache.trusted(cache_file):
+    build_id = _build_id(store / "meta.json")
+    if build_id is None or not Cache.trusted(cache_file):
         return None
-    with scratch_folder(store) as tmp:  # on the store's disk: the finished cache is moved into it
-        work = Path(tmp) / CACHE_FILE
-        shutil.copyfile(cache_file, work)
+    cache: Cache | None = None
+    committed = False
+    try:
         try:
-            cache = Cache(work)
-            plan = _plan(cache, sites, orgs, identity) if cache.get("schema") == SCHEMA else None
+            cache = Cache(cache_file)
+            mine = cache.get("schema") == SCHEMA and cache.get("build_id") == build_id
+            plan = _plan(cache, sites, orgs, identity) if mine else None
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
             plan = None  # a damaged or foreign cache: the full build rewrites it
         if plan is None:
@@ -67,13 +76,30 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
         check_strict(plan.skipped, plan.warnings, strict)
         remove, add = _apply(cache, plan)
         summary = _summary(cache, plan)
-        cache.commit()
-        meta = update_store(
-            store, remove, add, {**identity, "summary": summary}, extra=lambda folder: shutil.move(work, folder)
-        )
+        new_id = uuid.uuid4().hex
+        cache.put("build_id", new_id)
+
+        def move_cache(folder: Path) -> None:
+            nonlocal committed
+            cache.commit()
+            committed = True
+            shutil.move(cache_file, folder / CACHE_FILE)
+
+        meta = update_store(store, remove, add, {**identity, "summary": summary, "build_id": new_id}, extra=move_cache)
+    finally:
+        if cache is not None and not committed:
+            cache.close()  # not committed: the cache is as it was
     summary["triples"] = meta["quads"]
     summary["incremental"] = {"pages_extracted": len(plan.extracted), "pages_rewritten": len(plan.redo)}
     return summary
+
+
+def _build_id(meta_file: Path) -> str | None:
+    try:
+        build_id = json.loads(meta_file.read_text(encoding="utf-8")).get("build_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return build_id if isinstance(build_id, str) else None
 
 
 @dataclass

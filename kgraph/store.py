@@ -24,7 +24,6 @@ import json
 import os
 import queue
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -40,7 +39,7 @@ from kgraph.rdf import ntriples
 
 __all__ = [
     "Store", "StoreWriter", "write_store", "update_store", "to_ox", "from_ox", "build_lock", "building",
-    "scratch_folder", "STORE_VERSION",
+    "STORE_VERSION",
 ]
 
 STORE_VERSION = 2  # 2: every triple in the default graph
@@ -148,13 +147,6 @@ def building(path: str | Path) -> Iterator[None]:
     with build_lock(path):
         _recover(path)
         yield
-
-
-def scratch_folder(path: Path) -> tempfile.TemporaryDirectory:
-    """A temporary folder beside the store, on the same disk (its files are moved into the new
-    store, not copied), removed at the end of the build; the next build removes it if this
-    one is killed (_recover)."""
-    return tempfile.TemporaryDirectory(prefix=f".{path.name}.cache-{os.getpid()}-", dir=path.parent)
 
 
 @contextlib.contextmanager
@@ -269,7 +261,7 @@ def _finish(tmp: Path, path: str | Path, meta: dict, count: int) -> dict:
         **meta,
         "store_version": STORE_VERSION,
         "quads": count,
-        "build_id": uuid.uuid4().hex,
+        "build_id": meta.get("build_id") or uuid.uuid4().hex,  # given when the build cache names it too
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     (tmp / _META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
@@ -372,15 +364,15 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _recover(path: Path) -> None:
     """With the build lock held: put back a store a crashed swap left aside, drop dead builds'
-    folders (a scratch folder of this process is its running build's, and stays)."""
+    folders (and the scratch folders `.<store>.cache-*` that incremental builds of earlier
+    kgraph versions copied the build cache to)."""
     siblings = sorted(path.parent.glob(f"{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
     missing = not path.exists() or path.is_dir() and not any(path.iterdir())
     if missing and siblings and (siblings[-1] / _META).is_file():
         if path.exists():
             path.rmdir()
         os.rename(siblings.pop(), path)
-    mine = f".{path.name}.cache-{os.getpid()}-"
-    scratch = [p for p in path.parent.glob(f".{path.name}.cache-*") if not p.name.startswith(mine)]
+    scratch = list(path.parent.glob(f".{path.name}.cache-*"))
     for stale in siblings + list(path.parent.glob(f"{path.name}.building-*")) + scratch:
         shutil.rmtree(stale, ignore_errors=True)
 

@@ -233,23 +233,49 @@ def test_a_version_1_store_with_one_named_graph_per_page_still_answers(tmp_path)
     assert kg.query("most-cited-works", timeout=None) == before  # in this process
 
 
-def test_an_incremental_build_killed_leaves_its_scratch_folder_to_the_next_build(tmp_path, synth_site):
+@pytest.mark.parametrize("step", ["UPDATING", "SWAPPING"])
+def test_an_incremental_build_killed_leaves_a_cache_the_next_build_can_trust(tmp_path, synth_site, step):
+    """Killed while it writes the new database (UPDATING), the build has changed the store's
+    cache but not committed it: the next build undoes that and is incremental again. Killed
+    at the swap, the committed cache has moved into the new folder: the next build is a full one."""
     site = tmp_path / "site"
     shutil.copytree(synth_site, site)
     path = tmp_path / "store"
     KnowledgeGraph.build([site], store=path)
     page = next((site / "content").rglob("index.md"))
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    proc = start_build(site, path, pause="UPDATING")
-    wait_for(proc, "UPDATING")  # the build cache is being copied to its scratch folder beside the store
+    before = content(path)
+    proc = start_build(site, path, pause=step)
+    wait_for(proc, step)
     kill(proc)
-    assert [n for n in leftovers(path) if n.startswith(f".{path.name}.cache-")]
-    (tmp_path / f".{path.name}.cache-old_style").mkdir()  # as named by kgraph before the process id
+    assert content(path) == before
+    (tmp_path / f".{path.name}.cache-old_style").mkdir()  # what earlier versions' incremental builds left
     summary = build_store([site], path)
-    assert summary["incremental"]["pages_extracted"] == 1
+    assert ("incremental" in summary) == (step == "UPDATING")
+    if step == "UPDATING":
+        assert summary["incremental"]["pages_extracted"] == 1
     assert leftovers(path) == []
     build_store([site], tmp_path / "full", incremental=False)
     assert quad_set(path) == quad_set(tmp_path / "full")
+    page.write_text(page.read_text(encoding="utf-8") + "\nAnd one more.\n", encoding="utf-8")
+    assert build_store([site], path)["incremental"]["pages_extracted"] == 1  # and the next is incremental
+
+
+def test_a_cache_of_another_build_of_the_store_means_a_full_build(tmp_path, synth_site):
+    """What a build killed between committing the cache and moving it leaves: a cache that
+    describes a graph the store does not hold. It must not be used."""
+    import sqlite3
+
+    site = tmp_path / "site"
+    shutil.copytree(synth_site, site)
+    path = tmp_path / "store"
+    KnowledgeGraph.build([site], store=path)
+    with sqlite3.connect(path / "cache.sqlite") as db:
+        db.execute("UPDATE info SET value = ? WHERE name = 'build_id'", ('"another build"',))
+    page = next((site / "content").rglob("index.md"))
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert "incremental" not in build_store([site], path)
+    assert "incremental" in build_store([site], path)  # the full build wrote a cache of its own
 
 
 def test_a_second_build_is_refused_at_once_while_the_first_is_still_extracting(old_store, synth_site):
