@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ class PageRow:
     warnings: tuple[str, ...]
 
 
+def _ours(path: Path) -> bool:
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def entity_id(record: Show | Person | Organization | Work) -> str:
     """A key unique across entity types ('work:arxiv:1706.03762', 'person:ada-lovelace')."""
     kind = {Work: "work", Person: "person", Organization: "org", Show: "show"}[type(record)]
@@ -96,12 +105,10 @@ class Cache:
 
     @classmethod
     def trusted(cls, path: Path) -> bool:
-        """True when the file is ours to unpickle: owned by this user, writable by nobody else."""
-        try:
-            st = path.stat()
-        except OSError:
-            return False
-        return st.st_uid == os.getuid() and not st.st_mode & 0o022
+        """True when the file is ours to unpickle: owned by this user, writable by nobody else,
+        and so is its journal if a killed build left one (SQLite plays it back on opening)."""
+        journal = path.with_name(path.name + "-journal")
+        return _ours(path) and (not os.path.lexists(journal) or _ours(journal))
 
     def commit(self) -> None:
         for statement in _INDEXES if self.new else ():

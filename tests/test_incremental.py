@@ -131,6 +131,17 @@ def test_a_build_cache_written_by_someone_else_is_not_trusted(site, tmp_path):
     assert "incremental" not in summary
 
 
+def test_a_cache_journal_writable_by_others_is_not_trusted(site, tmp_path):
+    """SQLite plays a left-over journal back into the cache on opening: it must be ours too."""
+    store = tmp_path / "store"
+    build_store([site], store)
+    journal = store / "cache.sqlite-journal"
+    journal.write_bytes(b"")
+    journal.chmod(0o666)
+    assert "incremental" not in build_store([site], store)
+    assert "incremental" in build_store([site], store)  # the full build's store has no journal
+
+
 def test_a_damaged_build_cache_means_a_full_build(site, tmp_path):
     store = tmp_path / "store"
     build_store([site], store)
