@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kgraph.build import check_strict, merge_entities, ordered_page_triples, page_versions, signature, skipped_of
 from kgraph.cache import CACHE_FILE, SCHEMA, Cache, PageRow
+from kgraph.errors import StoreError
 from kgraph.extract.orgs import OrgTable
 from kgraph.extract.site import (
     REF_KINDS,
@@ -74,14 +75,20 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
         if plan is None:
             return None
         check_strict(plan.skipped, plan.warnings, strict)
-        remove, add = _apply(cache, plan)
-        summary = _summary(cache, plan)
-        new_id = uuid.uuid4().hex
-        cache.put("build_id", new_id)
+        try:
+            remove, add = _apply(cache, plan)
+            summary = _summary(cache, plan)
+            new_id = uuid.uuid4().hex
+            cache.put("build_id", new_id)
+        except sqlite3.Error as e:  # a full disk, a read-only folder: the cache is rolled back below
+            raise StoreError(f"{store}: cannot update the build cache ({e}); the previous store was kept") from e
 
         def move_cache(folder: Path) -> None:
             nonlocal committed
-            cache.commit()
+            try:
+                cache.commit()
+            except sqlite3.Error as e:  # update_store keeps the previous store on OSError
+                raise OSError(f"cannot update the build cache: {e}") from e
             committed = True
             shutil.move(cache_file, folder / CACHE_FILE)
 

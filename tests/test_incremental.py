@@ -150,3 +150,27 @@ def test_a_damaged_build_cache_means_a_full_build(site, tmp_path):
     assert "incremental" not in summary
     again = rebuild_and_compare(site, tmp_path, store)  # and the rewritten cache works again
     assert again["incremental"]["pages_extracted"] == 0
+
+
+def test_a_cache_that_cannot_be_written_is_a_clear_error_and_nothing_is_lost(site, tmp_path, monkeypatch):
+    import sqlite3
+
+    from kgraph import StoreError
+    from kgraph.cache import Cache
+
+    store = tmp_path / "store"
+    build_store([site], store)
+    before = sorted(Store(store).quads())
+    page = episode(site, 1)
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Cache, "put_page", full_disk)
+    with pytest.raises(StoreError, match="cannot update the build cache.*disk is full.*previous store was kept"):
+        build_store([site], store)
+    monkeypatch.undo()
+    assert sorted(Store(store).quads()) == before
+    summary = rebuild_and_compare(site, tmp_path, store)  # the cache was rolled back: still incremental
+    assert summary["incremental"]["pages_extracted"] == 1
