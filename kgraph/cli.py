@@ -255,12 +255,15 @@ def dashboard(store: Path | None, port: int, host: str) -> None:
     app = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
     if not app.is_file():
         app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    from kgraph.app.warm import ENV, server_url, warm_up_later
+
     where = _store_path(store)
-    env = {**os.environ, "KGRAPH_STORE": where if isinstance(where, str) else str(where.resolve())}
+    env = {**os.environ, **ENV, "KGRAPH_STORE": where if isinstance(where, str) else str(where.resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host, "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     click.echo(f"kgraph dashboard on http://{host}:{port} (store {env['KGRAPH_STORE']}); Ctrl-C stops it")
     sys.stdout.flush()
+    warm_up_later(server_url(host, port))
     os.execve(sys.executable, cmd, env)  # become the server: stopping this process stops it, no orphan
 
 

@@ -329,3 +329,27 @@ def test_standalone_page_draws_and_an_empty_view_says_so(browser, tmp_path):
             page.wait_for_selector(f'body[data-drawn="{count}"]', timeout=WAIT)
     finally:
         page.close()
+
+
+def test_the_dashboard_reads_the_graph_before_the_first_visitor(sample_kg, tmp_path):
+    """`kgraph dashboard` has its server run the script once as soon as it is up (Streamlit's
+    script-health-check), which fills the caches every visitor uses, and says when it is done."""
+    port = free_port()
+    log = tmp_path / "dashboard.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kgraph.cli", "dashboard", "--store", str(sample_kg.path), "--port", str(port)],
+            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "ready, the graph read ahead of the first visitor" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
