@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from kgraph.export import ENTITY_TYPES, TYPE_COLORS
+from kgraph.export import ENTITY_TYPES, gephi_attributes
 from kgraph.graph import KnowledgeGraph
 from kgraph.namespaces import ID, KG, PREFIXES, SDO
 
@@ -485,22 +485,9 @@ def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str
 
 
 def _graphml(g: nx.MultiDiGraph) -> bytes:
-    """GraphML that opens in Gephi laid out and coloured (x, y, size, r, g, b), like `kgraph export`."""
-    from kgraph.viz import layout_positions
-
-    out = nx.MultiDiGraph()
-    pos = layout_positions(g)
-    degree = dict(nx.Graph(g.to_undirected(as_view=True)).degree())
-    for v, data in g.nodes(data=True):
-        r, gr, b = TYPE_COLORS.get(data.get("type", ""), (120, 120, 120))
-        attrs = {k: str(val) for k, val in data.items() if val is not None}
-        attrs.update(x=float(pos[v][0]), y=float(pos[v][1]), size=round(4 + 3 * degree[v] ** 0.5, 2),
-                     r=r, g=gr, b=b)
-        out.add_node(str(v), **attrs)
-    for s, o, key, data in g.edges(keys=True, data=True):
-        out.add_edge(str(s), str(o), key=str(key), relation=str(data.get("relation", key)))
+    """GraphML that opens in Gephi laid out and coloured (x, y, size, r, g, b), as `kgraph export` writes it."""
     buf = io.BytesIO()
-    nx.write_graphml(out, buf, named_key_ids=True)
+    nx.write_graphml(gephi_attributes(g), buf, named_key_ids=True)
     return buf.getvalue()
 
 
