@@ -8,7 +8,7 @@ from kgraph.errors import QueryError
 
 __all__ = ["Explanation", "explain"]
 
-ROLE_ROWS = 1000  # the LIMIT of entity-roles.rq (tests/test_quality.py holds them equal)
+ROLE_ROWS = 1000  # the LIMIT of entity-roles.rq (tests/test_graph.py holds them equal)
 
 
 @dataclass
