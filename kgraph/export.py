@@ -28,7 +28,7 @@ from kgraph.namespaces import ENTITY_LINKS, PREFIXES
 if TYPE_CHECKING:
     from kgraph.store import Store
 
-__all__ = ["EXPORTERS", "export", "to_networkx", "gephi_attributes", "TYPE_COLORS", "ENTITY_TYPES"]
+__all__ = ["EXPORTERS", "export", "to_networkx", "gephi_attributes", "rdf_bytes", "TYPE_COLORS", "ENTITY_TYPES"]
 
 # schema.org class -> the type name shown to users, in order of precedence
 ENTITY_TYPES = {
@@ -210,14 +210,31 @@ def _union_graph(db: ox.Store | Store) -> Graph:
     return graph
 
 
-def _write_oxigraph(fmt: ox.RdfFormat) -> Callable[[ox.Store, Path], None]:
-    """Oxigraph's own serialisers: streaming, and 10x faster than building an rdflib graph."""
+def rdf_bytes(db: ox.Store | Store, fmt: str) -> bytes:
+    """The whole graph as Turtle, N-Triples or JSON-LD (fmt: turtle, nt, jsonld), by Oxigraph's
+    serialisers: an rdflib Graph of 10,000 episodes would take minutes and several GB."""
+    return _serialize(db, _RDF_FORMATS[fmt], None)
 
+
+_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def _serialize(db: ox.Store | Store, fmt: ox.RdfFormat, output) -> bytes | None:
+    """Oxigraph's own serialisers: streaming, and 10x faster than building an rdflib graph. A
+    store with everything in its default graph is dumped straight from its indexes (10,000
+    episodes, Turtle: 64 -> 42 s); others (version 1, a server, a bare database) go through
+    SPARQL, which reads the union of their graphs."""
+    prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {p: str(i) for p, i in PREFIXES.items()}
+    if getattr(db, "union", None) is False:  # a kgraph Store of version 2 or later
+        return db.db.dump(output, fmt, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+    triples = _query(db, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    return ox.serialize(triples, output, fmt, prefixes=prefixes)
+
+
+def _write_oxigraph(fmt: ox.RdfFormat) -> Callable[[ox.Store, Path], None]:
     def write(db: ox.Store | Store, path: Path) -> None:
-        triples = _query(db, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {p: str(i) for p, i in PREFIXES.items()}
         with open(path, "wb") as fh:
-            ox.serialize(triples, fh, fmt, prefixes=prefixes)
+            _serialize(db, fmt, fh)
 
     return write
 

@@ -106,6 +106,12 @@ class KnowledgeGraph:
 
         return _union_graph(self._store)
 
+    def serialize(self, fmt: str) -> bytes:
+        """The whole graph as turtle, nt or jsonld bytes (Oxigraph's serialisers: no rdflib Graph)."""
+        from kgraph.export import rdf_bytes
+
+        return rdf_bytes(self._store, fmt)
+
     def export(self, fmt: str, path: str | Path) -> Path:
         """Write the graph as turtle, nt, jsonld or graphml."""
         from kgraph.export import export

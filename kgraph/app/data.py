@@ -479,8 +479,9 @@ def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str
         return _graphml(g)
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown download format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
-    graph = kg.to_rdflib() if nodes is None else _subgraph_rdf(kg, index, set(nodes))
-    data = graph.serialize(format="json-ld" if fmt == "jsonld" else fmt)
+    if nodes is None:  # the whole graph: Oxigraph's serialisers, not an rdflib Graph of all of it
+        return kg.serialize(fmt)
+    data = _subgraph_rdf(kg, index, set(nodes)).serialize(format="json-ld" if fmt == "jsonld" else fmt)
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
