@@ -249,6 +249,14 @@ def test_exports_parse_back_whole_and_filtered(sample_kg, index, fmt):
         assert not subjects & (set(index.graph) - kept)
 
 
+def test_a_filter_that_keeps_everything_downloads_the_whole_graph(sample_kg, index):
+    """Without a filter every entity is kept: the download is the whole graph, written by
+    Oxigraph (the part-of-the-graph way builds an rdflib Graph, several GB at 10,000 episodes)."""
+    everything = set(data.filter_graph(index, data.Filters()))
+    assert everything == set(index.graph)
+    assert data.export_bytes(sample_kg, index, "turtle", everything) == data.export_bytes(sample_kg, index, "turtle")
+
+
 # --- the store, and hostile text ---------------------------------------------------------------
 
 def test_missing_store_builds_the_sample_and_says_so(tmp_path, monkeypatch):

@@ -479,8 +479,8 @@ def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str
         return _graphml(g)
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown download format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
-    if nodes is None:  # the whole graph: Oxigraph's serialisers, not an rdflib Graph of all of it
-        return kg.serialize(fmt)
+    if nodes is None or set(nodes) >= set(index.graph):  # every entity (no filter): the whole graph,
+        return kg.serialize(fmt)  # by Oxigraph's serialisers, not an rdflib Graph of all of it
     data = _subgraph_rdf(kg, index, set(nodes)).serialize(format="json-ld" if fmt == "jsonld" else fmt)
     return data.encode("utf-8") if isinstance(data, str) else data
 
