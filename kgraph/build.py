@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kgraph import __version__
-from kgraph.cache import CACHE_FILE, Cache, entity_id, page_row, version_blobs
+from kgraph.cache import CACHE_FILE, Cache, entity_id, page_row, row_counts, version_blobs
 from kgraph.errors import InputError
 from kgraph.extract.orgs import OrgTable, load_org_table
 from kgraph.extract.site import (
@@ -229,9 +229,10 @@ def full_build(
             cache.put_page_rows(page.row, page.blobs, page.links)
             for entity, blob in page.blobs:  # the cache's rows are the merge's input too
                 versions.setdefault(entity, []).extend(pickle.loads(blob))
-            kinds[page.row[8]] += 1
-            chapters += page.row[9]
-            citations += page.row[10]
+            kind, n_chapters, n_citations = row_counts(page.row)
+            kinds[kind] += 1
+            chapters += n_chapters
+            citations += n_citations
         timings["extract"], clock = time.perf_counter() - clock, time.perf_counter()
         if progress:
             progress("writing the store", 0, 0)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from kgraph.model import Organization, Person, Show, Skipped, Work
 
-__all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "page_row", "summary_type", "version_blobs"]
+__all__ = ["Cache", "CACHE_FILE", "SCHEMA", "PageRow", "entity_id", "page_row", "row_counts", "summary_type",
+           "version_blobs"]
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 4  # bump when the tables, the pickled records or the triples made from them change: an older
@@ -273,6 +274,11 @@ def page_row(source: int, record, citations: int) -> tuple:
         json.dumps(sorted(record.named)), record.digest, ep.kind, len(ep.chapters), citations,
         json.dumps(record.warnings), zlib.compress(pickle.dumps(record, _DUMP), 1),
     )  # fmt: skip
+
+
+def row_counts(row: tuple) -> tuple[str, int, int]:
+    """(kind, chapters, citations) of a page_row: what the build's summary counts."""
+    return row[8], row[9], row[10]
 
 
 def version_blobs(versions: dict[str, list]) -> list[tuple[str, bytes]]:
