@@ -126,6 +126,8 @@ def main() -> int:
         query_s[name] = min(runs)
         print(f"  {name} ({rows}; {params.get(name, '')}): " + ", ".join(f"{s:.2f}" for s in runs) + " s", flush=True)
     meta = json.loads((store / "meta.json").read_text())
+    validate_s, validate_gb = timed([*kgraph, "validate", "--store", str(store)])
+    print(f"kgraph validate {validate_s:.1f} s, peak {validate_gb:.2f} GB", flush=True)
 
     base: dict[str, float] = {}
     if not args.no_baseline:
@@ -138,6 +140,7 @@ def main() -> int:
     row("open store + first query", open_s, base.get("load"), TARGETS["open"])
     for name, s in query_s.items():
         row(f"query {name}", s, base.get(name), TARGETS["query"])
+    row("kgraph validate (SHACL)", validate_s, None, None)
     if build_s:
         row("peak memory of the build", peak_gb, base.get("memory_gb"), TARGETS["memory_gb"], "GB")
     return 0

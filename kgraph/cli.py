@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -79,18 +81,30 @@ def build(sources: tuple[Path, ...], store: Path | None, orgs: tuple[Path, ...],
     from kgraph.build import build_store
 
     path = _store_path(store)
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        def progress(stage: str, done: int, total: int) -> None:
-            if total:
-                bar = "#" * (30 * done // total)
-                click.echo(f"\r  {stage:<18} [{bar:<30}] {done}/{total}", err=True, nl=False)
-            else:
-                click.echo(f"\r  {stage:<18} {'':<44}", err=True, nl=False)
-    summary = build_store(list(sources), path, orgs=list(orgs), progress=progress, strict=strict)
-    if progress:
-        click.echo("\r" + " " * 80 + "\r", err=True, nl=False)
+    with _progress_bar(quiet) as progress:
+        summary = build_store(list(sources), path, orgs=list(orgs), progress=progress, strict=strict)
     _print_summary(summary, path, quiet)
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress(stage, done, total) callback drawing one line on a terminal's stderr, wiped at
+    the end; None when quiet or when stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if total:
+            bar = "#" * (30 * done // total)
+            click.echo(f"\r  {stage:<18} [{bar:<30}] {done}/{total}", err=True, nl=False)
+        else:
+            click.echo(f"\r  {stage:<18} {'':<44}", err=True, nl=False)
+
+    try:
+        yield progress
+    finally:
+        click.echo("\r" + " " * 80 + "\r", err=True, nl=False)
 
 
 def _print_summary(s: dict, path: Path, quiet: bool) -> None:
@@ -235,12 +249,15 @@ def validate(store: Path | None) -> None:
     """Check the store against the SHACL shapes in ontology/; exit 1 on violations."""
     from kgraph.graph import KnowledgeGraph
 
-    violations = KnowledgeGraph.open(_store_path(store)).validate()
+    kg = KnowledgeGraph.open(_store_path(store))
+    with _progress_bar() as progress:
+        violations = kg.validate(progress)
     if not violations:
         click.echo("Valid: the graph conforms to the SHACL shapes.")
         return
     for v in violations:
-        click.echo(f"{v.severity}: {v.focus} {v.path}: {v.message}")
+        value = f" (value: {v.value[:200]})" if v.value else ""
+        click.echo(f"{v.severity}: {v.focus} {v.path}: {v.message}{value}")
     click.echo(f"{len(violations)} violation(s)", err=True)
     sys.exit(1)
 

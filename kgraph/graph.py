@@ -118,11 +118,12 @@ class KnowledgeGraph:
 
         return export(self._store, fmt, path)
 
-    def validate(self) -> list:
-        """SHACL violations against ontology/shapes.ttl; empty when the graph conforms."""
-        from kgraph.validate import validate_graph
+    def validate(self, progress=None) -> list:
+        """SHACL violations against ontology/shapes.ttl; empty when the graph conforms.
+        progress(stage, done, total) follows the checks, as in build."""
+        from kgraph.validate import validate_store
 
-        return validate_graph(self.to_rdflib())
+        return validate_store(self._store, progress)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -1,13 +1,30 @@
-"""SHACL validation of a built graph against ontology/shapes.ttl (with pyshacl)."""
+"""SHACL validation of a graph against ontology/shapes.ttl, run as SPARQL where the graph lives.
+
+The shapes are compiled to one query per constraint (kgraph.shacl) and run on the store itself:
+an Oxigraph store on disk, a SPARQL server, or an rdflib Graph loaded into an in-memory Oxigraph
+store. Nothing copies the graph into rdflib, which at 10,000 episodes would need about 10 GB.
+The tests hold the results to pyshacl's on graphs that break every constraint.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import RDFS, Graph
 
-__all__ = ["Violation", "validate_graph", "load_shapes"]
+from kgraph.query import run_query
+from kgraph.shacl import Check, compile_shapes
+
+__all__ = ["Violation", "validate_store", "validate_graph", "load_shapes", "store_checks"]
+
+MAX_RESULTS = 10_000_000  # rows one check may return: far above any real graph's violations
+CHECK_TIMEOUT = 3600.0  # seconds for one check; a check that runs longer says the store is in trouble
+_SUBCLASSES = f"SELECT ?sub ?super WHERE {{ ?sub <{RDFS.subClassOf}> ?super }}"
 
 
 @dataclass(frozen=True)
@@ -16,6 +33,7 @@ class Violation:
     path: str
     message: str
     severity: str
+    value: str = ""  # the value that fails a value constraint ("" for counts and node constraints)
 
 
 def load_shapes() -> tuple[Graph, Graph]:
@@ -27,26 +45,52 @@ def load_shapes() -> tuple[Graph, Graph]:
     return shapes, onto
 
 
-def validate_graph(data: Graph) -> list[Violation]:
-    """Every SHACL result for data; an empty list means the graph conforms."""
-    from pyshacl import validate
-
+def store_checks(store) -> list[Check]:
+    """The bundled shapes' checks, with classes followed down the ontology's and the store's own
+    rdfs:subClassOf statements (as pyshacl does with the ontology mixed into the data)."""
     shapes, onto = load_shapes()
-    _, report, _ = validate(data, shacl_graph=shapes, ont_graph=onto, inference="none", allow_warnings=True)
-    sh = "http://www.w3.org/ns/shacl#"
-    out = []
-    for result in report.subjects(predicate=None, object=None):
-        focus = report.value(result, predicate=_u(sh + "focusNode"))
-        if focus is None:
-            continue
-        path = report.value(result, predicate=_u(sh + "resultPath"))
-        msg = report.value(result, predicate=_u(sh + "resultMessage"))
-        sev = report.value(result, predicate=_u(sh + "resultSeverity"))
-        out.append(Violation(str(focus), str(path or ""), str(msg or ""), str(sev or "").rsplit("#", 1)[-1]))
-    return sorted(set(out), key=lambda v: (v.focus, v.path, v.message))
+    own = run_query(store, _SUBCLASSES, max_rows=MAX_RESULTS, timeout=None).raw
+    pairs = [(_node(s), _node(o)) for s, o in own if s and o and s[0] == "u" and o[0] == "u"]
+    return compile_shapes(shapes, [*onto.subject_objects(RDFS.subClassOf), *pairs])
 
 
-def _u(s: str):
+def validate_store(store, progress: Callable[[str, int, int], None] | None = None) -> list[Violation]:
+    """Every SHACL violation in a store (a kgraph Store, RemoteStore or pyoxigraph Store); an
+    empty list means the graph conforms. progress(stage, done, total) follows the checks.
+
+    A kgraph or remote store runs its checks on all cores at once (query worker processes, or
+    requests to the server): at 10,000 episodes 21 s on two cores instead of 43 s. A bare
+    pyoxigraph store runs them here, one after the other.
+    """
+    checks = store_checks(store)
+    local = isinstance(store, ox.Store)
+
+    def run(check: Check) -> list[tuple]:
+        return run_query(store, check.query, max_rows=MAX_RESULTS, timeout=None if local else CHECK_TIMEOUT).raw
+
+    out = set()
+    with ThreadPoolExecutor(1 if local else os.cpu_count() or 1) as pool:
+        for done, (check, rows) in enumerate(zip(checks, pool.map(run, checks), strict=True), start=1):
+            if progress:
+                progress("checking shapes", done, len(checks))
+            for this, value in rows:
+                out.add(Violation(_text(this), check.path, check.message, check.severity, _text(value)))
+    return sorted(out, key=lambda v: (v.focus, v.path, v.message, v.value))
+
+
+def validate_graph(data: Graph) -> list[Violation]:
+    """validate_store for an rdflib Graph (all its triples, in an in-memory Oxigraph store)."""
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return validate_store(store)
+
+
+def _text(raw: tuple | None) -> str:
+    """An encoded term (kgraph.query_worker.encode) as text: the IRI, blank node id or value."""
+    return "" if raw is None else str(raw[1])
+
+
+def _node(raw: tuple):
     from rdflib import URIRef
 
-    return URIRef(s)
+    return URIRef(raw[1])

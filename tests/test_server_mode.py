@@ -1,5 +1,7 @@
 """Server mode: --store URL against a real Oxigraph server (the `oxigraph` binary from PyPI)."""
 
+import urllib.parse
+import urllib.request
 
 import networkx as nx
 import pytest
@@ -101,3 +103,24 @@ def test_unreachable_server_is_a_one_line_error():
     assert "Traceback" not in result.output
     with pytest.raises(StoreError, match="cannot reach"):
         KnowledgeGraph.open(url)
+
+
+def test_validate_runs_on_the_server(built):
+    """The SHACL checks are SPARQL sent to the server: a triple broken there is found there."""
+    url, local = built
+    assert run("validate", "--store", url).exit_code == 0
+    episode = local.query("SELECT ?e WHERE { ?e a schema:PodcastEpisode } ORDER BY ?e LIMIT 1")[0]["e"]
+    update = f'INSERT DATA {{ <{episode}> <https://schema.org/name> "A second title" }}'
+    urllib.request.urlopen(urllib.request.Request(
+        url + "/update", data=urllib.parse.urlencode({"update": update}).encode(), method="POST")).close()
+    try:
+        result = run("validate", "--store", url)
+        assert result.exit_code == 1
+        assert f"Violation: {episode} https://schema.org/name: An episode (schema:PodcastEpisode) must have " \
+               "exactly one title" in result.output
+        assert [v.focus for v in KnowledgeGraph.open(url).validate()] == [episode]
+    finally:
+        urllib.request.urlopen(urllib.request.Request(
+            url + "/update", data=urllib.parse.urlencode({"update": update.replace("INSERT", "DELETE")}).encode(),
+            method="POST")).close()
+    assert KnowledgeGraph.open(url).validate() == []
