@@ -141,11 +141,9 @@ def main() -> int:
     if not args.no_baseline:
         base = rdflib_baseline(kg, store, params)
     oxr: dict[str, float] = {}
-    if args.no_oxrdflib:
-        pass
-    elif importlib.util.find_spec("oxrdflib") is None:
+    if not args.no_oxrdflib and importlib.util.find_spec("oxrdflib") is None:
         print("oxrdflib is not installed (pip install -e '.[bench]'): its column stays empty", flush=True)
-    else:
+    elif not args.no_oxrdflib:
         oxr = oxrdflib_baseline(kg, store, params, args.repeat)
     print(f"\n{args.episodes} synthetic episodes, {meta['quads']} quads; kgraph vs rdflib in-memory and "
           "rdflib over Oxigraph (oxrdflib)\n")
