@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,10 @@ from kgraph.namespaces import ENTITY_LINKS, PREFIXES
 if TYPE_CHECKING:
     from kgraph.store import Store
 
-__all__ = ["EXPORTERS", "export", "to_networkx", "gephi_attributes", "rdf_bytes", "TYPE_COLORS", "ENTITY_TYPES"]
+__all__ = [
+    "EXPORTERS", "export", "to_networkx", "gephi_attributes", "rdf_bytes", "triples_bytes", "TYPE_COLORS",
+    "ENTITY_TYPES",
+]
 
 # schema.org class -> the type name shown to users, in order of precedence
 ENTITY_TYPES = {
@@ -216,7 +219,18 @@ def rdf_bytes(db: ox.Store | Store, fmt: str) -> bytes:
     return _serialize(db, _RDF_FORMATS[fmt], None)
 
 
+def triples_bytes(triples: Iterable[ox.Triple], fmt: str) -> bytes:
+    """Some triples (a part of the graph) as Turtle, N-Triples or JSON-LD, by Oxigraph's
+    serialisers, as rdf_bytes writes the whole graph; Turtle groups triples in a row that share
+    their subject."""
+    return ox.serialize(triples, None, _RDF_FORMATS[fmt], prefixes=_prefixes(_RDF_FORMATS[fmt]))
+
+
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def _prefixes(fmt: ox.RdfFormat) -> dict[str, str] | None:
+    return None if fmt == ox.RdfFormat.N_TRIPLES else {p: str(i) for p, i in PREFIXES.items()}
 
 
 def _serialize(db: ox.Store | Store, fmt: ox.RdfFormat, output) -> bytes | None:
@@ -224,7 +238,7 @@ def _serialize(db: ox.Store | Store, fmt: ox.RdfFormat, output) -> bytes | None:
     store with everything in its default graph is dumped straight from its indexes (10,000
     episodes, Turtle: 64 -> 42 s); others (version 1, a server, a bare database) go through
     SPARQL, which reads the union of their graphs."""
-    prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {p: str(i) for p, i in PREFIXES.items()}
+    prefixes = _prefixes(fmt)
     if getattr(db, "union", None) is False:  # a kgraph Store of version 2 or later
         return db.db.dump(output, fmt, from_graph=ox.DefaultGraph(), prefixes=prefixes)
     triples = _query(db, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")

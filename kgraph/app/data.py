@@ -18,14 +18,15 @@ import datetime as dt
 import io
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 
-from kgraph.export import ENTITY_TYPES, gephi_attributes
+from kgraph.export import ENTITY_TYPES, gephi_attributes, triples_bytes
 from kgraph.graph import KnowledgeGraph
-from kgraph.namespaces import ID, KG, PREFIXES, SDO
+from kgraph.namespaces import ID, KG, SDO
 
 __all__ = [
     "GraphIndex", "Filters", "FilterOptions", "View", "EntityDetails", "EpisodeDetails", "ConsoleResult",
@@ -487,8 +488,7 @@ def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str
         raise ValueError(f"unknown download format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
     if nodes is None or set(nodes) >= set(index.graph):  # every entity (no filter): the whole graph,
         return kg.serialize(fmt)  # by Oxigraph's serialisers, not an rdflib Graph of all of it
-    data = _subgraph_rdf(kg, index, set(nodes)).serialize(format="json-ld" if fmt == "jsonld" else fmt)
-    return data.encode("utf-8") if isinstance(data, str) else data
+    return triples_bytes(_subgraph_triples(kg, index, set(nodes)), fmt)
 
 
 def _graphml(g: nx.MultiDiGraph) -> bytes:
@@ -498,33 +498,27 @@ def _graphml(g: nx.MultiDiGraph) -> bytes:
     return buf.getvalue()
 
 
-def _subgraph_rdf(kg: KnowledgeGraph, index: GraphIndex, keep: set[str]):
-    """The triples about the kept entities, their chapters, and the citations between kept nodes."""
+def _subgraph_triples(kg: KnowledgeGraph, index: GraphIndex, keep: set[str]) -> Iterator:
+    """The triples about the kept entities, their chapters, and the citations between kept nodes,
+    subject by subject, as pyoxigraph triples (for Oxigraph's serialisers: an rdflib Graph of a
+    broad filter at 10,000 episodes took minutes and GBs)."""
     import pyoxigraph as ox
-    from rdflib import Graph
-
-    from kgraph.store import from_ox
 
     db = kg.db
     subjects = set(keep)
-    has_part, citing, cites = ox.NamedNode(str(SDO.hasPart)), ox.NamedNode(str(KG.citingPage)), ox.NamedNode(
-        str(KG.cites))
+    has_part, citing, cites = (ox.NamedNode(str(p)) for p in (SDO.hasPart, KG.citingPage, KG.cites))
     for page in keep & index.pages:
         node = ox.NamedNode(page)
         subjects.update(q.object.value for q in db.quads_for_pattern(node, has_part, None, None))
         for q in db.quads_for_pattern(None, citing, node, None):
             if all(t.object.value in keep for t in db.quads_for_pattern(q.subject, cites, None, None)):
                 subjects.add(q.subject.value)
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
     for s in sorted(subjects):
-        for q in db.quads_for_pattern(ox.NamedNode(s), None, None, None):
-            o = q.object
-            if isinstance(o, ox.NamedNode) and o.value in index.graph and o.value not in keep:
-                continue
-            graph.add((from_ox(q.subject), from_ox(q.predicate), from_ox(o)))
-    return graph
+        triples = (q.triple for q in db.quads_for_pattern(ox.NamedNode(s), None, None, None))
+        for t in dict.fromkeys(triples):  # once each, should a store keep a triple in two graphs
+            o = t.object
+            if not (isinstance(o, ox.NamedNode) and o.value in index.graph and o.value not in keep):
+                yield t
 
 
 # --- text --------------------------------------------------------------------------------------
