@@ -59,6 +59,9 @@ def _friendly(f):
     return wrapper
 
 
+SHOWN_PER_KIND = 20  # violations `kgraph validate` lists of each kind without --all
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kgraph")
 def cli() -> None:
@@ -244,9 +247,14 @@ def stats(store: Path | None, top: int, as_json: bool) -> None:
 
 @cli.command()
 @_store_option
+@click.option("--all", "show_all", is_flag=True,
+              help=f"List every violation (by default at most {SHOWN_PER_KIND} of each kind, and how many more).")
 @_friendly
-def validate(store: Path | None) -> None:
-    """Check the store against the SHACL shapes in ontology/; exit 1 on violations."""
+def validate(store: Path | None, show_all: bool) -> None:
+    """Check the store against the SHACL shapes in ontology/; exit 1 on violations.
+
+    Violations are listed by kind (one message of the shapes), the most frequent first.
+    """
     from kgraph.graph import KnowledgeGraph
 
     kg = KnowledgeGraph.open(_store_path(store))
@@ -255,10 +263,18 @@ def validate(store: Path | None) -> None:
     if not violations:
         click.echo("Valid: the graph conforms to the SHACL shapes.")
         return
+    kinds: dict[tuple[str, str], list] = {}
     for v in violations:
-        value = f" (value: {v.value[:200]})" if v.value else ""
-        click.echo(f"{v.severity}: {v.focus} {v.path}: {v.message}{value}")
-    click.echo(f"{len(violations)} violation(s)", err=True)
+        kinds.setdefault((v.severity, v.message), []).append(v)
+    for (severity, message), group in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        click.echo(f"{severity} ({len(group)}): {message}")
+        shown = group if show_all else group[:SHOWN_PER_KIND]
+        for v in shown:
+            value = f" (value: {v.value[:200]})" if v.value else ""
+            click.echo(f"  {v.focus} {v.path}{value}")
+        if len(group) > len(shown):
+            click.echo(f"  ... and {len(group) - len(shown)} more (--all lists every one)")
+    click.echo(f"{len(violations)} violation(s) of {len(kinds)} kind(s)", err=True)
     sys.exit(1)
 
 

@@ -23,6 +23,7 @@ from kgraph.shacl import Check, compile_shapes
 __all__ = ["Violation", "validate_store", "validate_graph", "load_shapes", "store_checks"]
 
 MAX_RESULTS = 10_000_000  # rows one check may return: far above any real graph's violations
+MAX_PARALLEL = 4  # checks at once: each query worker holds its own view of the store in memory
 CHECK_TIMEOUT = 3600.0  # seconds for one check; a check that runs longer says the store is in trouble
 _SUBCLASSES = f"SELECT ?sub ?super WHERE {{ ?sub <{RDFS.subClassOf}> ?super }}"
 
@@ -69,7 +70,7 @@ def validate_store(store, progress: Callable[[str, int, int], None] | None = Non
         return run_query(store, check.query, max_rows=MAX_RESULTS, timeout=None if local else CHECK_TIMEOUT).raw
 
     out = set()
-    with ThreadPoolExecutor(1 if local else os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(1 if local else min(os.cpu_count() or 1, MAX_PARALLEL)) as pool:
         for done, (check, rows) in enumerate(zip(checks, pool.map(run, checks), strict=True), start=1):
             if progress:
                 progress("checking shapes", done, len(checks))

@@ -116,8 +116,8 @@ def test_validate_runs_on_the_server(built):
     try:
         result = run("validate", "--store", url)
         assert result.exit_code == 1
-        assert f"Violation: {episode} https://schema.org/name: An episode (schema:PodcastEpisode) must have " \
-               "exactly one title" in result.output
+        assert "Violation (1): An episode (schema:PodcastEpisode) must have exactly one title" in result.output
+        assert f"  {episode} https://schema.org/name\n" in result.output
         assert [v.focus for v in KnowledgeGraph.open(url).validate()] == [episode]
     finally:
         urllib.request.urlopen(urllib.request.Request(

@@ -225,6 +225,33 @@ def test_cli_validate_exit_codes(sample_kg):
     assert ok.exit_code == 0 and "Valid" in ok.output
 
 
+def test_cli_lists_violations_by_kind(sample_kg, tmp_path):
+    """A store with 25 nameless people: one kind, 20 of them listed and a count, all with --all."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    store = tmp_path / "store"
+    shutil.copytree(sample_kg.path, store)
+    db = ox.Store(str(store / "oxigraph"))
+    people = [str(n(f"nameless-{i:02}")) for i in range(25)]
+    for iri in people:
+        db.add(ox.Quad(ox.NamedNode(iri), ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SDO.Person))))
+    db.flush()
+    del db
+    short = CliRunner().invoke(cli, ["validate", "--store", str(store)])
+    assert short.exit_code == 1
+    lines = short.output.splitlines()
+    assert lines[0] == "Violation (25): A person (schema:Person) must have exactly one name (schema:name); " \
+                       "this one has none or several."
+    assert lines[1:21] == [f"  {iri} https://schema.org/name" for iri in people[:20]]
+    assert lines[21] == "  ... and 5 more (--all lists every one)"
+    assert "25 violation(s) of 1 kind(s)" in short.output
+    full = CliRunner().invoke(cli, ["validate", "--store", str(store), "--all"])
+    assert full.exit_code == 1
+    assert [line.split()[0] for line in full.output.splitlines()[1:26]] == people
+
+
 @pytest.mark.corpus
 def test_real_corpus_conforms(real_kg):
     assert real_kg.validate() == []
