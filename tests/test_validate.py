@@ -11,7 +11,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from kgraph.cli import cli
 from kgraph.namespaces import ID, KG, RDF, RDFS, SDO, SHACL, XSD
 from kgraph.shacl import ShapeError, compile_shapes
-from kgraph.validate import load_shapes, store_checks, validate_graph
+from kgraph.validate import load_shapes, run_checks, store_checks, validate_graph
 
 
 def pyshacl_violations(data: Graph) -> set[tuple[str, str, str]]:
@@ -207,15 +207,10 @@ def test_logical_and_path_forms_match_pyshacl():
                       "" if value is None else str(value)))
     import pyoxigraph as ox
 
-    from kgraph.query import run_query
-    from kgraph.validate import _text
-
     store = ox.Store()
     store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    found = set()
-    for check in compile_shapes(shapes, data.subject_objects(RDFS.subClassOf)):
-        for this, value in run_query(store, check.query, timeout=None).raw:
-            found.add((_text(this), check.message, _text(value)))
+    violations = run_checks(store, compile_shapes(shapes, data.subject_objects(RDFS.subClassOf)))
+    found = {(v.focus, v.message, v.value) for v in violations}
     assert found == expected
     assert {m for _, m, _ in found} == {"seq", "alt-in", "xone", "and", "class+"}
 
