@@ -37,8 +37,8 @@ def n(name: str) -> URIRef:
 
 
 def break_every_shape(g: Graph) -> Graph:
-    """Add nodes that, between them, break every constraint of shapes.ttl (and one that is typed
-    only by a subclass, to follow rdfs:subClassOf as SHACL does)."""
+    """Add nodes that, between them, break every constraint of shapes.ttl (and two typed only by
+    a subclass, one of the ontology and one of the graph, to follow rdfs:subClassOf as SHACL does)."""
     untyped, lit = n("untyped"), Literal("not an IRI")
     triples = [
         # shows: two URLs (one a literal), a non-string name, a host that is no Person; one with no name
@@ -102,6 +102,8 @@ def break_every_shape(g: Graph) -> Graph:
         (n("paper"), KG.kind, Literal("paper")),
         (n("paper"), KG.venue, Literal("a")), (n("paper"), KG.venue, Literal("b")),
         (n("dataset"), RDF.type, SDO.Dataset), (n("dataset"), SDO.url, URIRef("https://example.org/d")),
+        (n("MyPaper"), RDFS.subClassOf, SDO.ScholarlyArticle), (n("mine"), RDF.type, n("MyPaper")),
+        (n("mine"), SDO.url, URIRef("https://example.org/mine")), (n("ep2"), SDO.citation, n("mine")),
         (n("wiki"), RDF.type, KG.WikipediaArticle), (n("wiki"), SDO.url, URIRef("https://en.wikipedia.org/wiki/X")),
         # citation records: one with nothing it needs and a schema:name; one with two of everything
         (n("cit"), RDF.type, KG.Citation), (n("cit"), SDO.name, Literal("named")),
@@ -130,7 +132,8 @@ def test_every_constraint_is_caught_as_pyshacl_catches_it(sample_kg):
     shapes, _ = load_shapes()
     assert {m for _, m, _ in found} == {str(m) for m in shapes.objects(None, SHACL.message)}  # each one fired
     by_focus = {f for f, _, _ in found}
-    assert str(n("wiki")) in by_focus  # a subclass instance is a target (it has no name) ...
+    assert {str(n("wiki")), str(n("mine"))} <= by_focus  # instances of subclasses (the ontology's, the
+    # graph's own) are targets (they have no name) ...
     assert not any(f == str(n("ep2")) and "cited" in m for f, m, _ in found)  # ... and a valid cited thing
 
 
