@@ -249,17 +249,25 @@ def stats(store: Path | None, top: int, as_json: bool) -> None:
 @_store_option
 @click.option("--all", "show_all", is_flag=True,
               help=f"List every violation (by default at most {SHOWN_PER_KIND} of each kind, and how many more).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {conforms, violations: [{focus, path, message, severity, value}]} with every violation.")
 @_friendly
-def validate(store: Path | None, show_all: bool) -> None:
+def validate(store: Path | None, show_all: bool, as_json: bool) -> None:
     """Check the store against the SHACL shapes in ontology/; exit 1 on violations.
 
     Violations are listed by kind (one message of the shapes), the most frequent first.
     """
+    import dataclasses
+
     from kgraph.graph import KnowledgeGraph
 
     kg = KnowledgeGraph.open(_store_path(store))
     with _progress_bar() as progress:
         violations = kg.validate(progress)
+    if as_json:
+        report = {"conforms": not violations, "violations": [dataclasses.asdict(v) for v in violations]}
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        sys.exit(1 if violations else 0)
     if not violations:
         click.echo("Valid: the graph conforms to the SHACL shapes.")
         return

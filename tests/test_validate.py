@@ -4,6 +4,8 @@ kgraph validates by SPARQL (kgraph.shacl compiles the shapes); pyshacl is the re
 graph that breaks every constraint of the shapes, both must report the same violations.
 """
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
@@ -248,6 +250,13 @@ def test_cli_lists_violations_by_kind(sample_kg, tmp_path):
     full = CliRunner().invoke(cli, ["validate", "--store", str(store), "--all"])
     assert full.exit_code == 1
     assert [line.split()[0] for line in full.output.splitlines()[1:26]] == people
+    as_json = CliRunner().invoke(cli, ["validate", "--store", str(store), "--json"])
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert report["conforms"] is False and [v["focus"] for v in report["violations"]] == people
+    assert {v["path"] for v in report["violations"]} == {str(SDO.name)}
+    clean = CliRunner().invoke(cli, ["validate", "--store", str(sample_kg.path), "--json"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == {"conforms": True, "violations": []}
 
 
 @pytest.mark.corpus
