@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,14 +197,9 @@ def query_params(kg) -> dict[str, dict[str, str]]:
 def rdflib_baseline(kg, store: Path, params: dict) -> dict[str, float]:
     """The same graph in rdflib's in-memory Graph: load time, each bundled query (stopped at
     QUERY_LIMIT in a forked child, reported at the limit), memory."""
-    import pyoxigraph as ox
     from rdflib import Graph
 
-    from kgraph.namespaces import PREFIXES
-    from kgraph.query import bind_params, bundled_queries
-
-    dump = store.parent / "baseline.nt"
-    kg.db.dump(str(dump), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    dump = _dump(kg, store.parent / "baseline.nt")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     g = Graph()
@@ -211,11 +207,7 @@ def rdflib_baseline(kg, store: Path, params: dict) -> dict[str, float]:
     out = {"load": time.perf_counter() - start}
     out["memory_gb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 / 1024
     print(f"rdflib: loaded in {out['load']:.1f} s, {out['memory_gb']:.2f} GB", flush=True)
-    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-    for name, q in bundled_queries().items():
-        if set(q.params) - set(params.get(name, {})):
-            continue
-        text = bind_params(prefixes + q.text, params.get(name, {}))
+    for name, text in _baseline_queries(params):
         out[name] = _timed_in_child(lambda text=text: list(g.query(text)), QUERY_LIMIT)
         print(f"  rdflib {name}: {out[name]:.2f} s", flush=True)
     dump.unlink()
@@ -228,15 +220,11 @@ def oxrdflib_baseline(kg, store: Path, params: dict, repeat: int) -> dict[str, f
     is a floor for any build through it), reopening it with a first query, each bundled query
     (the fastest of repeat runs, its rows turned into rdflib terms as rdflib's API gives them),
     and the memory of the load."""
-    import pyoxigraph as ox
     from rdflib import Graph, URIRef
 
-    from kgraph.namespaces import PREFIXES
-    from kgraph.query import bind_params, bundled_queries
-
-    dump, folder = store.parent / "oxrdflib.nt", store.parent / "oxrdflib-store"
+    folder = store.parent / "oxrdflib-store"
     shutil.rmtree(folder, ignore_errors=True)
-    kg.db.dump(str(dump), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    dump = _dump(kg, store.parent / "oxrdflib.nt")
     name = URIRef("urn:kgraph:benchmark")  # the graph the triples go in, and the one queried
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
@@ -254,11 +242,7 @@ def oxrdflib_baseline(kg, store: Path, params: dict, repeat: int) -> dict[str, f
     out["open"] = time.perf_counter() - start
     print(f"oxrdflib: loaded in {out['load']:.1f} s, {out['memory_gb']:.2f} GB; opened in {out['open']:.2f} s",
           flush=True)
-    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-    for query, q in bundled_queries().items():
-        if set(q.params) - set(params.get(query, {})):
-            continue
-        text = bind_params(prefixes + q.text, params.get(query, {}))
+    for query, text in _baseline_queries(params):
         runs = []
         for _ in range(repeat):
             start = time.perf_counter()
@@ -269,6 +253,26 @@ def oxrdflib_baseline(kg, store: Path, params: dict, repeat: int) -> dict[str, f
     g.close()
     shutil.rmtree(folder, ignore_errors=True)
     return out
+
+
+def _dump(kg, path: Path) -> Path:
+    """The graph as an N-Triples file, for the other stores to load."""
+    import pyoxigraph as ox
+
+    kg.db.dump(str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    return path
+
+
+def _baseline_queries(params: dict) -> Iterator[tuple[str, str]]:
+    """(name, full text: prefixes declared, parameters bound) of each bundled query params has
+    arguments for."""
+    from kgraph.namespaces import PREFIXES
+    from kgraph.query import bind_params, bundled_queries
+
+    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
+    for name, q in bundled_queries().items():
+        if not set(q.params) - set(params.get(name, {})):
+            yield name, bind_params(prefixes + q.text, params.get(name, {}))
 
 
 def _timed_in_child(work, limit: float) -> float:
