@@ -223,7 +223,8 @@ def triples_bytes(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     """Some triples (a part of the graph) as Turtle, N-Triples or JSON-LD, by Oxigraph's
     serialisers, as rdf_bytes writes the whole graph; Turtle groups triples in a row that share
     their subject."""
-    return ox.serialize(triples, None, _RDF_FORMATS[fmt], prefixes=_prefixes(_RDF_FORMATS[fmt]))
+    rdf_format = _RDF_FORMATS[fmt]
+    return ox.serialize(triples, None, rdf_format, prefixes=_prefixes(rdf_format))
 
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
@@ -245,10 +246,10 @@ def _serialize(db: ox.Store | Store, fmt: ox.RdfFormat, output) -> bytes | None:
     return ox.serialize(triples, output, fmt, prefixes=prefixes)
 
 
-def _write_oxigraph(fmt: ox.RdfFormat) -> Callable[[ox.Store, Path], None]:
+def _write_oxigraph(fmt: str) -> Callable[[ox.Store, Path], None]:
     def write(db: ox.Store | Store, path: Path) -> None:
         with open(path, "wb") as fh:
-            _serialize(db, fmt, fh)
+            _serialize(db, _RDF_FORMATS[fmt], fh)
 
     return write
 
@@ -259,9 +260,9 @@ def _write_graphml(db: ox.Store | Store, path: Path) -> None:
 
 
 EXPORTERS: dict[str, tuple[str, Callable[[ox.Store | Store, Path], None]]] = {
-    "turtle": ("Turtle", _write_oxigraph(ox.RdfFormat.TURTLE)),
-    "nt": ("N-Triples", _write_oxigraph(ox.RdfFormat.N_TRIPLES)),
-    "jsonld": ("JSON-LD", _write_oxigraph(ox.RdfFormat.JSON_LD)),
+    "turtle": ("Turtle", _write_oxigraph("turtle")),
+    "nt": ("N-Triples", _write_oxigraph("nt")),
+    "jsonld": ("JSON-LD", _write_oxigraph("jsonld")),
     "graphml": ("GraphML for Gephi", _write_graphml),
 }
 
