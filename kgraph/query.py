@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.namespaces import ID, PREFIXES
-from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute
+from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute, tsv_rows
 from kgraph.rdf import has_surrogate
 from kgraph.remote import RemoteStore
 from kgraph.store import Store
@@ -373,8 +373,8 @@ def _result(answer: dict, offset: int) -> Result:
         return Result("graph", triples=[tuple(_term(t) for t in triple) for triple in answer["triples"]])
     variables = answer["variables"]
     result = Result("select", variables=variables)
-    result.raw = answer["rows"]
-    result.rows = [{v: _value(t) for v, t in zip(variables, raw, strict=True)} for raw in answer["rows"]]
+    result.raw = tsv_rows(answer["tsv"], len(variables)) if "tsv" in answer else answer["rows"]
+    result.rows = [{v: _value(t) for v, t in zip(variables, raw, strict=True)} for raw in result.raw]
     return result
 
 

@@ -16,15 +16,18 @@ import socket
 import threading
 import time
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from helpers import SAMPLE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgraph import KnowledgeGraph
 from kgraph.cli import cli
 from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.query import DEFAULT_TIMEOUT, MAX_ROWS, check_query
-from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout
+from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, encode, execute, tsv_rows
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # ~10^12 rows to count
 
@@ -278,3 +281,63 @@ def test_row_values_are_what_rdflib_would_give(raw):
 
     expected = None if raw is None else _py(_term(raw))
     assert _value(raw) == expected and type(_value(raw)) is type(expected)
+
+
+def _solutions(db, query: str) -> list[tuple]:
+    """What a SELECT's rows were before they travelled as TSV: encode() of each solution's terms."""
+    answer = db.query(query)
+    return [tuple(encode(s[v]) for v in answer.variables) for s in answer]
+
+
+ODD_LITERALS = [
+    "".join(chr(i) for i in range(0x20)) + '\x7f"\\\'é\u2028\ufeff😀', "", " ", "tab\there", '"quoted"', "back\\slash",
+    "ends with a backslash\\", '\\"', "\\t is not a tab", "a\r\nb",
+]
+ODD_TERMS = [
+    "<https://example.org/a>", "<https://example.org/a%20b?x=1&y=é#f>", "<urn:x>",
+    "'2024-01-02'^^xsd:date", "'2024-13-02'^^xsd:date", "'x'^^xsd:integer", "'-0012'^^xsd:integer",
+    "'+7'^^xsd:integer", "42", "-5", "1.5", "'+12.50'^^xsd:decimal", "'x'^^xsd:decimal", "1e3", "'NaN'^^xsd:double",
+    "true", "false", "'1'^^xsd:boolean", "'maybe'^^xsd:boolean", "'text'@en", "'text'@en-GB", "'x'^^<https://example.org/dt>",
+    "'<a>\\t\"b\"'^^<https://example.org/dt>", "'x'@en--ltr",
+]
+
+
+def test_tsv_rows_are_the_solutions_terms_for_every_kind_of_term():
+    # the worker sends a SELECT's rows as Oxigraph's TSV: reading it back must give exactly the
+    # terms the solutions hold, however a term is written there
+    db = ox.Store()
+    subject, predicate = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p")
+    db.extend(ox.Quad(subject, predicate, ox.Literal(text)) for text in ODD_LITERALS)
+    db.extend(ox.Quad(subject, predicate, ox.Literal(text, language="de")) for text in ODD_LITERALS)
+    db.add(ox.Quad(ox.BlankNode("b0"), predicate, ox.BlankNode()))
+    prefix = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+    queries = [
+        "SELECT ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?o ?p ?none } }",
+        "SELECT ?t ?v WHERE { VALUES ?v { " + " ".join(ODD_TERMS) + " } BIND(STR(?v) AS ?t) }",
+        "SELECT ?a ?b WHERE { ?a ?p ?b FILTER(isBlank(?a)) }",
+        "SELECT ?t WHERE { BIND(<<( <http://a> <http://b> 'c' )>> AS ?t) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(false) }",
+        "SELECT * WHERE { }",
+        "SELECT ?a ?b WHERE { VALUES (?a ?b) { (UNDEF UNDEF) (1 UNDEF) (UNDEF 2) } }",
+    ]
+    for query in queries:
+        answer = execute(db, prefix + query, 1000)
+        assert tsv_rows(answer["tsv"], len(answer["variables"])) == _solutions(db, prefix + query), query
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",))), st.sampled_from([None, "en", "zh-hant-tw"]))
+@settings(max_examples=200, deadline=None)
+def test_tsv_rows_keep_any_text(text, language):
+    db = ox.Store()
+    db.add(ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+                   ox.Literal(text, language=language)))
+    answer = execute(db, "SELECT ?o WHERE { ?s ?p ?o }", 10)
+    assert tsv_rows(answer["tsv"], 1) == _solutions(db, "SELECT ?o WHERE { ?s ?p ?o }")
+
+
+def test_row_cap_stops_the_answer_at_the_cap():
+    db = ox.Store()
+    db.extend(ox.Quad(ox.NamedNode(f"https://example.org/{i}"), ox.NamedNode("https://example.org/p"), ox.Literal(i))
+              for i in range(5000))
+    assert execute(db, "SELECT * WHERE { ?s ?p ?o }", 4999) == {"error": "rows", "limit": 4999, "what": "rows"}
+    assert len(tsv_rows(execute(db, "SELECT * WHERE { ?s ?p ?o }", 5000)["tsv"], 3)) == 5000
