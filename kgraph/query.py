@@ -373,7 +373,10 @@ def _result(answer: dict, offset: int) -> Result:
         return Result("graph", triples=[tuple(_term(t) for t in triple) for triple in answer["triples"]])
     variables = answer["variables"]
     result = Result("select", variables=variables)
-    result.raw = tsv_rows(answer["tsv"], len(variables)) if "tsv" in answer else answer["rows"]
+    try:
+        result.raw = tsv_rows(answer["tsv"], len(variables)) if "tsv" in answer else answer["rows"]
+    except ValueError as e:
+        raise QueryError(f"query failed: {e}") from None
     result.rows = [{v: _value(t) for v, t in zip(variables, raw, strict=True)} for raw in result.raw]
     return result
 

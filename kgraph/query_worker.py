@@ -142,8 +142,11 @@ def tsv_rows(data: bytes, width: int) -> list[tuple]:
     lines = data.decode("utf-8").split("\n")[1:-1]  # the header, and the empty text after the last row
     if width == 0:
         return [()] * len(lines)
+    cells = [line.split("\t") for line in lines]
+    if any(len(row) != width for row in cells):  # a tab or line break where no term may hold one
+        raise ValueError("the answer holds a term that cannot be written as SPARQL TSV")
     datatypes: dict[str, str] = {}
-    return [tuple(_tsv_term(cell, datatypes) for cell in line.split("\t")) for line in lines]
+    return [tuple(_tsv_term(cell, datatypes) for cell in row) for row in cells]
 
 
 def _tsv_term(cell: str, datatypes: dict[str, str]) -> tuple | None:
@@ -179,8 +182,11 @@ def _tsv_term(cell: str, datatypes: dict[str, str]) -> tuple | None:
 
 
 def _parsed(cell: str) -> tuple | None:
-    solutions = ox.parse_query_results(("?x\n" + cell + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
-    return encode(next(iter(solutions))[0])
+    try:
+        solutions = ox.parse_query_results(("?x\n" + cell + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
+        return encode(next(iter(solutions))[0])
+    except (SyntaxError, StopIteration) as e:
+        raise ValueError(f"the answer holds a term that cannot be read back from SPARQL TSV: {cell[:80]}") from e
 
 
 # --- parent side -------------------------------------------------------------------------

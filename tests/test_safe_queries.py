@@ -341,3 +341,15 @@ def test_row_cap_stops_the_answer_at_the_cap():
               for i in range(5000))
     assert execute(db, "SELECT * WHERE { ?s ?p ?o }", 4999) == {"error": "rows", "limit": 4999, "what": "rows"}
     assert len(tsv_rows(execute(db, "SELECT * WHERE { ?s ?p ?o }", 5000)["tsv"], 3)) == 5000
+
+
+def test_a_term_that_tsv_cannot_carry_is_a_clear_error():
+    # a lenient load lets a tab or a line break into an IRI (kgraph's builds never write one):
+    # the answer cannot travel as TSV, and that is a QueryError, not a row cut in two
+    from kgraph.query import run_query
+
+    for iri in ("http://a/x\ty", "http://a/x\ny"):
+        db = ox.Store()
+        db.bulk_load(f'<{iri}> <http://p> "v" .\n'.encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        with pytest.raises(QueryError, match="cannot be written as SPARQL TSV"):
+            run_query(db, "SELECT ?s ?o WHERE { ?s ?p ?o }")
