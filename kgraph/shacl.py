@@ -138,7 +138,8 @@ class _Compiler:
     # --- targets and paths ---------------------------------------------------------------
 
     def targets(self, shape: Node) -> str:
-        """A subquery binding ?this to each focus node of the shape, once."""
+        """A pattern that binds ?this to the focus nodes of the shape (one of them possibly more
+        than once: _focus_nodes makes them a set)."""
         g = self.g
         parts = [f"{{ {self.instance('?this', [c])} }}" for c in g.objects(shape, SH.targetClass)]
         if (shape, RDF.type, RDFS.Class) in g:
@@ -148,7 +149,7 @@ class _Compiler:
             parts.append(f"{{ VALUES ?this {{ {' '.join(_term(n) for n in nodes)} }} }}")
         parts += [f"{{ ?this {_term(p)} [] }}" for p in g.objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ [] {_term(p)} ?this }}" for p in g.objects(shape, SH.targetObjectsOf)]
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(sorted(parts))} }} }}"
+        return " UNION ".join(sorted(parts))
 
     def instance(self, var: str, classes: Iterable[Node]) -> str:
         """A pattern that holds when var is a SHACL instance of one of classes."""
@@ -271,27 +272,38 @@ class _Compiler:
         return "(" + (" && ".join(tests) or "true") + ")"
 
 
+def _focus_nodes(targets: str) -> str:
+    """A subquery binding ?this to each focus node once."""
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
+
+
 def _failing_values(path: str | None, targets: str, condition: str) -> str:
-    """The focus nodes and values for which condition (a FILTER or MINUS on ?value) holds; the
-    values are found first, then joined with the targets (hashed, not one look-up each)."""
+    """The focus nodes and values for which condition (a FILTER or MINUS on ?value) holds. The
+    failing values are found first, and only those are checked to be of a focus node: in a
+    graph that conforms there are none, and joining with all the targets read them all for
+    nothing (300,000 citations at 10,000 episodes: 1.6 -> 0.4 s a check). The price is one
+    look-up per failing value, where a hash join read the targets once: about 2.5 times as long
+    when a constraint fails on all of them."""
     if path is None:  # a constraint on the focus node itself
-        return f"SELECT ?this ?value WHERE {{ {targets} BIND(?this AS ?value) {condition} }}"
+        return f"SELECT ?this ?value WHERE {{ {_focus_nodes(targets)} BIND(?this AS ?value) {condition} }}"
     values = f"SELECT DISTINCT ?this ?value WHERE {{ ?this {path} ?value {condition} }}"
-    return f"SELECT DISTINCT ?this ?value WHERE {{ {{ {values} }} {targets} }}"
+    return f"SELECT ?this ?value WHERE {{ {{ {values} }} FILTER EXISTS {{ {targets} }} }}"
 
 
 def _min_count(n: int, path: str | None, targets: str) -> str:
     if n <= 0:
         return "SELECT ?this ?value WHERE { FILTER(false) }"
     if n == 1:
-        return f"SELECT ?this ?value WHERE {{ {targets} MINUS {{ ?this {path} ?value }} }}"
-    return (f"SELECT ?this ?value WHERE {{ {{ SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} "
+        return f"SELECT ?this ?value WHERE {{ {_focus_nodes(targets)} MINUS {{ ?this {path} ?value }} }}"
+    focus = _focus_nodes(targets)
+    return (f"SELECT ?this ?value WHERE {{ {{ SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} "
             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n}) }} }}")
 
 
 def _max_count(n: int, path: str | None, targets: str) -> str:
+    """As _failing_values: the nodes with too many values first, then whether each is a focus node."""
     return (f"SELECT ?this ?value WHERE {{ {{ SELECT ?this WHERE {{ ?this {path} ?v }} GROUP BY ?this "
-            f"HAVING (COUNT(DISTINCT ?v) > {n}) }} {targets} }}")
+            f"HAVING (COUNT(DISTINCT ?v) > {n}) }} FILTER EXISTS {{ {targets} }} }}")
 
 
 def _datatype_test(datatype: Node, v: str) -> str:
