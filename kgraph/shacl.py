@@ -301,7 +301,13 @@ def _min_count(n: int, path: str | None, targets: str) -> str:
 
 
 def _max_count(n: int, path: str | None, targets: str) -> str:
-    """As _failing_values: the nodes with too many values first, then whether each is a focus node."""
+    """As _failing_values: the nodes with too many values first, then whether each is a focus
+    node. Not for a maximum of 0 (a property the targets must not have): every node with the
+    property is then a candidate, often many more than the targets (all 115,000 names against
+    300,000 citations: 4.5 s in look-ups), so both sides are read once and joined by hashing."""
+    if n == 0:
+        having = f"{{ SELECT DISTINCT ?this WHERE {{ ?this {path} ?v }} }}"
+        return f"SELECT ?this ?value WHERE {{ {having} {_focus_nodes(targets)} }}"
     return (f"SELECT ?this ?value WHERE {{ {{ SELECT ?this WHERE {{ ?this {path} ?v }} GROUP BY ?this "
             f"HAVING (COUNT(DISTINCT ?v) > {n}) }} FILTER EXISTS {{ {targets} }} }}")
 
