@@ -128,7 +128,7 @@ class _RowSink:
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_BARE = {"true": (_XSD + "boolean"), "false": (_XSD + "boolean")}
+_BARE = {"true": _XSD + "boolean", "false": _XSD + "boolean"}
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]*\.[0-9]+")
 _ESCAPE = re.compile(r"\\(.)")
@@ -154,6 +154,7 @@ def tsv_rows(data: bytes, width: int) -> list[tuple]:
 
 
 def _tsv_term(cell: str, datatypes: dict[str, str]) -> tuple | None:
+    """One cell as encode() gives its term (None: unbound); datatypes keeps one str per datatype."""
     if not cell:
         return None
     head = cell[0]
