@@ -63,15 +63,19 @@ def encode(term: object) -> tuple | None:
     if isinstance(term, ox.BlankNode):
         return ("b", term.value)
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        # one str object per datatype, so that pickle writes each once and then refers to it
-        # (page-tags, 35,000 rows: 6.1 -> 4.7 MB between worker and parent)
-        if len(_DATATYPES) < _MAX_DATATYPES:
-            datatype = _DATATYPES.setdefault(datatype, datatype)
-        return ("l", term.value, datatype, term.language)
+        return ("l", term.value, _interned(term.datatype.value), term.language)
     if isinstance(term, ox.Triple):
         return ("t", encode(term.subject), encode(term.predicate), encode(term.object))
     return ("l", str(term), "http://www.w3.org/2001/XMLSchema#string", None)
+
+
+def _interned(datatype: str) -> str:
+    """One str object per datatype IRI: pickle writes each once and then refers to it
+    (page-tags, 35,000 rows: 6.1 -> 4.7 MB between worker and parent), and rows read from TSV
+    share it."""
+    if len(_DATATYPES) < _MAX_DATATYPES:
+        return _DATATYPES.setdefault(datatype, datatype)
+    return _DATATYPES.get(datatype, datatype)
 
 
 def execute(db: ox.Store, text: str, max_rows: int, union: bool = True) -> dict:
@@ -148,13 +152,12 @@ def tsv_rows(data: bytes, width: int) -> list[tuple]:
         raise ValueError("the answer holds a term that cannot be written as SPARQL TSV")
     # each distinct cell read once, and its tuple shared by the rows holding it: answers repeat
     # terms (a tag, a show, a date), and page-tags has 10,000 distinct cells in 70,000
-    datatypes: dict[str, str] = {}
-    terms = {cell: _tsv_term(cell, datatypes) for cell in set(itertools.chain.from_iterable(cells))}
+    terms = {cell: _tsv_term(cell) for cell in set(itertools.chain.from_iterable(cells))}
     return [tuple(map(terms.__getitem__, row)) for row in cells]
 
 
-def _tsv_term(cell: str, datatypes: dict[str, str]) -> tuple | None:
-    """One cell as encode() gives its term (None: unbound); datatypes keeps one str per datatype."""
+def _tsv_term(cell: str) -> tuple | None:
+    """One cell as encode() gives its term (None: unbound)."""
     if not cell:
         return None
     head = cell[0]
@@ -173,7 +176,7 @@ def _tsv_term(cell: str, datatypes: dict[str, str]) -> tuple | None:
         if rest.startswith("@") and "--" not in rest:
             return ("l", value, _LANG_STRING, rest[1:])
         if rest.startswith("^^<") and rest.endswith(">"):
-            return ("l", value, datatypes.setdefault(rest[3:-1], rest[3:-1]), None)
+            return ("l", value, _interned(rest[3:-1]), None)
         return _parsed(cell)
     if head == "_" and cell.startswith("_:"):
         return ("b", cell[2:])
