@@ -72,10 +72,18 @@ class Result:
 
     kind: str
     variables: list[str] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)
     raw: list[tuple] = field(default_factory=list)  # query_worker.encode() tuples, same order as rows
     boolean: bool | None = None
     triples: list[tuple] = field(default_factory=list)
+    _rows: list[dict] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[dict]:
+        """The rows as dicts of Python values, made when first asked for: callers that read the
+        raw tuples (validate, the entity graph) need not pay for them (456,000 edges: 1.5 s)."""
+        if self._rows is None:
+            self._rows = [{v: _value(t) for v, t in zip(self.variables, raw, strict=True)} for raw in self.raw]
+        return self._rows
 
     @property
     def terms(self) -> list[list]:
@@ -377,7 +385,6 @@ def _result(answer: dict, offset: int) -> Result:
         result.raw = tsv_rows(answer["tsv"], len(variables)) if "tsv" in answer else answer["rows"]
     except ValueError as e:
         raise QueryError(f"query failed: {e}") from None
-    result.rows = [{v: _value(t) for v, t in zip(variables, raw, strict=True)} for raw in result.raw]
     return result
 
 
