@@ -143,6 +143,52 @@ def test_search_focuses_any_entity(app, index):
     assert set(shown(app)) == {index.graph.nodes[v]["label"] for v in around}
 
 
+def test_matching_finds_every_word_in_order_up_to_a_limit():
+    labels = {"a": "Dr. Ada Lovelace · Person", "b": "Lovelace Prize · Organization", "c": "ADA · Paper",
+              "d": "Grace Hopper · Person"}
+    assert data.matching(labels, "lovelace") == ["a", "b"]
+    assert data.matching(labels, "  ada   LOVELACE ") == ["a"]  # every word, any case, any order
+    assert data.matching(labels, "person") == ["a", "d"]
+    assert data.matching(labels, "", limit=2) == ["a", "b"]  # no words: the first choices
+    assert data.matching(labels, "d") == ["d"]  # a key given whole is that choice
+    assert data.matching(labels, "zebra") == []
+
+
+def test_a_large_graph_is_searched_not_listed(sample_kg, index, monkeypatch):
+    """Past LIST_ALL_UP_TO choices a search box narrows each picker to its matches (and the current
+    choice), so the browser is not sent every entity on every rerun; picking still works."""
+    monkeypatch.setattr(data, "LIST_ALL_UP_TO", 5)
+    monkeypatch.setattr(data, "MATCHES", 10)
+    at = view(run_app(sample_kg.path, monkeypatch), "Network")
+    everything = len(index.graph)
+    latest = data.entity_labels(index)[data.default_focus(index)]
+    options = at.selectbox(key="focus").options
+    assert latest in options and len(options) <= 2 + 10 < everything  # none, the current choice, 10 more
+    person = next(v for v, d in index.graph.nodes(data=True) if d["type"] == "Person")
+    name = index.graph.nodes[person]["label"]
+    at.text_input(key="focus_search").set_value(name.upper()).run()
+    assert not at.exception, at.exception
+    assert data.entity_labels(index)[person] in at.selectbox(key="focus").options
+    at.selectbox(key="focus").set_value(person).run()
+    assert set(shown(at)) == {index.graph.nodes[v]["label"] for v in {person, *nx.all_neighbors(index.graph, person)}}
+    at.text_input(key="focus_search").set_value("no entity is called this").run()
+    assert at.selectbox(key="focus").value == person  # the current choice stays on offer
+    assert at.selectbox(key="focus").options == ["(none: everything the filters select)",
+                                                 data.entity_labels(index)[person]]
+    assert any("Nothing matches" in c.value for c in at.caption)
+    for key, picker in (("Entity", "entity"), ("Episode", "episode")):
+        view(at, key)
+        box = at.selectbox(key=picker)
+        assert box.value is not None and len(box.options) <= 1 + 10  # the current choice, 10 more
+        assert at.text_input(key=f"{picker}_search").value == ""
+
+
+def test_a_small_graph_lists_every_choice(app, index):
+    view(app, "Network")
+    assert len(app.selectbox(key="focus").options) == 1 + len(index.graph)
+    assert "focus_search" not in [t.key for t in app.text_input]
+
+
 def test_physics_toggle_and_svg_download(app):
     view(app, "Network")
     app.toggle(key="physics").set_value(True).run()

@@ -31,7 +31,8 @@ from kgraph.namespaces import ID, KG, SDO
 __all__ = [
     "GraphIndex", "Filters", "FilterOptions", "View", "EntityDetails", "EpisodeDetails", "ConsoleResult",
     "EXPORT_FORMATS", "KIND_LABELS", "build_index", "filter_options", "filter_graph", "focus_view",
-    "default_focus", "entity_labels", "page_labels", "pages_frame", "activity_by_show", "overview_counts",
+    "default_focus", "entity_labels", "page_labels", "matching", "LIST_ALL_UP_TO", "MATCHES", "pages_frame",
+    "activity_by_show", "overview_counts",
     "top_works", "top_domains", "top_guests", "top_organizations", "entity_details", "neighbours",
     "episode_details", "query_params", "run_console", "export_bytes", "md_escape", "safe_url", "hms",
 ]
@@ -213,6 +214,29 @@ def entity_labels(index: GraphIndex) -> dict[str, str]:
     nodes = sorted(g.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("type"), 99),
                                                        str(nd[1].get("label", "")).lower(), nd[0]))
     return {v: f"{_one_line(d.get('label', v))} · {d.get('type', '?')}" for v, d in nodes}
+
+
+LIST_ALL_UP_TO = 3_000  # a picker lists every choice up to this many; past it, a search box finds them
+MATCHES = 100  # choices a search offers at most
+
+
+def matching(labels: dict[str, str], text: str, limit: int = MATCHES) -> list[str]:
+    """The keys whose label holds every word of text (any case), in the labels' order, at most
+    limit; an IRI given whole matches itself. A picker of a large graph offers these instead of
+    every entity: 30,000 options sent to the browser slowed every rerun of the view by a second
+    (10,000 episodes; Streamlit's own advice is to search past a few thousand)."""
+    text = text.strip()
+    if text in labels:
+        return [text]
+    words = text.lower().split()
+    found = []
+    for key, label in labels.items():
+        low = label.lower()
+        if all(w in low for w in words):
+            found.append(key)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def page_labels(index: GraphIndex) -> dict[str, str]:
