@@ -1,10 +1,16 @@
 """Exports parse back: RDF formats with rdflib, GraphML with networkx and a second reader (lxml)."""
 
+import io
+
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from rdflib import Graph
 from rdflib.compare import isomorphic
+
+from kgraph.export import _clean, gephi_attributes, write_graphml
 
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 
@@ -31,6 +37,52 @@ def test_graphml_for_gephi(sample_kg, tmp_path):
     assert all(d["relation"] for _, _, d in g.edges(data=True))
     episodes = [d for _, d in g.nodes(data=True) if d["type"] == "Episode"]
     assert all("date" in d and "show" in d for d in episodes)
+
+
+def _read_back(write, g: nx.Graph):
+    buf = io.BytesIO()
+    write(g, buf)
+    back = nx.read_graphml(io.BytesIO(buf.getvalue()))
+    edges = back.edges(keys=True, data=True) if back.is_multigraph() else back.edges(data=True)
+    return type(back), list(back.nodes(data=True)), sorted(edges, key=str), back.graph
+
+
+def _networkx_writer(g, out):
+    nx.write_graphml(g, out, named_key_ids=True)
+
+
+def test_graphml_writer_reads_back_as_networkx_writes_it(sample_kg):
+    g = gephi_attributes(sample_kg.to_networkx())
+    assert _read_back(write_graphml, g) == _read_back(_networkx_writer, g)
+    m = nx.MultiDiGraph(name='a "graph" & <more>', version=2)
+    m.add_node("urn:a", label="Tom & Jerry <b>'s</b> \"show\" · ünïcode", x=1.5, r=3, flag=True)
+    m.add_node("urn:b?x=1&y=2", label="B")
+    m.add_edge("urn:a", "urn:b?x=1&y=2", key="actor", relation="actor")
+    m.add_edge("urn:a", "urn:b?x=1&y=2", key="author", relation="author", weight=0.25)  # parallel edges
+    m.add_edge("urn:b?x=1&y=2", "urn:a", key="citation", relation="citation")
+    assert _read_back(write_graphml, m) == _read_back(_networkx_writer, m)
+    assert _read_back(write_graphml, nx.Graph([("a", "b"), ("b", "c")])) == _read_back(
+        _networkx_writer, nx.Graph([("a", "b"), ("b", "c")]))
+    m.nodes["urn:b?x=1&y=2"]["gone"] = None  # networkx cannot write None; it is left out
+    assert "gone" not in nx.read_graphml(io.BytesIO(_bytes(m))).nodes["urn:b?x=1&y=2"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.one_of(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+                        st.sampled_from("\t\n\r"))), st.text(min_size=1))
+def test_graphml_writer_any_text(label, raw):
+    g = nx.MultiDiGraph()
+    g.add_edge("urn:x", "urn:y", key="k", relation=label)
+    g.nodes["urn:x"]["label"] = label
+    assert _read_back(write_graphml, g) == _read_back(_networkx_writer, g)
+    g.nodes["urn:y"]["label"] = raw  # any text at all, control characters too: still well-formed
+    assert nx.read_graphml(io.BytesIO(_bytes(g))).nodes["urn:y"]["label"] == _clean(raw)
+
+
+def _bytes(g) -> bytes:
+    buf = io.BytesIO()
+    write_graphml(g, buf)
+    return buf.getvalue()
 
 
 def test_graphml_with_an_independent_reader(sample_kg, tmp_path):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from kgraph.export import ENTITY_TYPES, gephi_attributes, triples_bytes
+from kgraph.export import ENTITY_TYPES, gephi_attributes, triples_bytes, write_graphml
 from kgraph.graph import KnowledgeGraph
 from kgraph.namespaces import ID, KG, SDO
 
@@ -518,7 +518,7 @@ def export_bytes(kg: KnowledgeGraph, index: GraphIndex, fmt: str, nodes: set[str
 def _graphml(g: nx.MultiDiGraph) -> bytes:
     """GraphML that opens in Gephi laid out and coloured (x, y, size, r, g, b), as `kgraph export` writes it."""
     buf = io.BytesIO()
-    nx.write_graphml(gephi_attributes(g), buf, named_key_ids=True)
+    write_graphml(gephi_attributes(g), buf)
     return buf.getvalue()
 
 
