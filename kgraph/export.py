@@ -110,7 +110,7 @@ def to_networkx(db: ox.Store | Store) -> nx.MultiDiGraph:
             g.add_node(node, **attrs)
     for node in g.nodes:
         del g.nodes[node]["_rank"]
-    nodes, add = set(g), g.add_edge  # add_edge per edge: add_edges_from goes through views (456,000: 8.5 -> 5.7 s)
+    nodes, add = set(g), g.add_edge  # add_edge per edge: add_edges_from goes through a view per edge
     for p in ENTITY_LINKS:
         rel = str(p).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         for (_, s, *_), (_, o, *_) in _rows(db, _EDGES % p):
@@ -125,7 +125,7 @@ _OPTIONAL = ("date", "show", "url", "identifier", "kind")  # _NODES' columns aft
 def _rows(db: ox.Store | Store, text: str) -> list[tuple]:
     """A SELECT's rows as kgraph.query_worker.encode() tuples (None: unbound), read from
     Oxigraph's TSV with one tuple per distinct term: a Python term object per cell of 456,000
-    edges cost more than the query (10,000 episodes: the entity graph in 20 -> 12-14 s)."""
+    edges cost more than the query (10,000 episodes: the entity graph in 18.4-20.2 -> 16.2-17.8 s)."""
     local = db if isinstance(db, (ox.Store, Store)) else db.db  # a RemoteStore's db: its graph, fetched once
     try:
         return run_query(local, text, max_rows=sys.maxsize, timeout=None).raw
