@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -185,14 +186,30 @@ def focus_view(index: GraphIndex, filtered: nx.MultiDiGraph, focus: str | None, 
 
     Over max_nodes, the nearest nodes are kept (then the best connected).
     """
-    if focus is not None and focus in index.graph:
+    g = index.graph  # the kept nodes' subgraph of the whole graph is the filtered one's: views of views are slow
+    if focus is not None and focus in g:
         hidden = focus not in filtered
-        base = index.graph.subgraph(set(filtered) | {focus}) if hidden else filtered
-        dist = nx.single_source_shortest_path_length(base.to_undirected(as_view=True), focus, cutoff=hops)
+        dist = _distances(g, set(filtered) | {focus}, focus, hops)
         order = sorted(dist, key=lambda v: (dist[v], -index.degree.get(v, 0), v))
-        return View(base.subgraph(order[:max_nodes]).copy(), len(order), focus, hidden)
+        return View(g.subgraph(order[:max_nodes]).copy(), len(order), focus, hidden)
     order = sorted(filtered, key=lambda v: (-index.degree.get(v, 0), v))
-    return View(filtered.subgraph(order[:max_nodes]).copy(), len(order))
+    return View(g.subgraph(order[:max_nodes]).copy(), len(order))
+
+
+def _distances(g: nx.MultiDiGraph, allowed: set[str], source: str, cutoff: int) -> dict[str, int]:
+    """Links (either way) from source to each node of `allowed` within cutoff, through `allowed`
+    only: networkx's breadth-first search over an undirected view of the filtered view spent
+    2.5 of 4.9 s on the views (10,000 episodes, four filter changes)."""
+    dist, frontier = {source: 0}, [source]
+    for d in range(1, cutoff + 1):
+        found = []
+        for v in frontier:
+            for w in itertools.chain(g.succ[v], g.pred[v]):
+                if w not in dist and w in allowed:
+                    dist[w] = d
+                    found.append(w)
+        frontier = found
+    return dist
 
 
 def default_focus(index: GraphIndex, among: set[str] | frozenset[str] | None = None) -> str | None:
