@@ -220,8 +220,8 @@ def main() -> None:
     shows = [r["n"] for r in kg.query(  # shows with episodes
         "SELECT DISTINCT ?n WHERE { ?s a schema:PodcastSeries ; schema:name ?n . ?e schema:partOfSeries ?s }"
         " ORDER BY ?n")]
-    latest = kg.query("SELECT ?n WHERE { ?e a schema:PodcastEpisode ; schema:datePublished ?d ; "
-                      "schema:partOfSeries/schema:name ?n } ORDER BY DESC(?d) LIMIT 1")
+    latest = kg.query("SELECT ?n WHERE { ?e a schema:PodcastEpisode ; schema:datePublished ?d ; "  # ties as
+                      "schema:partOfSeries/schema:name ?n } ORDER BY DESC(?d) DESC(STR(?e)) LIMIT 1")  # default_focus
     others = [s for s in shows if not latest or s != latest[0]["n"]] or shows
     print(f"store {args.store}: {len(kg)} quads, {len(shows)} shows; Chromium {args.chromium}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {args.runs} run(s)")
