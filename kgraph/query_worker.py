@@ -22,7 +22,6 @@ because both ends are this module and nothing else writes to those pipes.
 from __future__ import annotations
 
 import atexit
-import itertools
 import os
 import pickle
 import re
@@ -144,16 +143,21 @@ def tsv_rows(data: bytes, width: int) -> list[tuple]:
     equal on every kind of term). Making a Python object per term was most of a large answer's
     cost (35,000 rows of page-tags: about 0.45 CPU-s, against 0.2 for the TSV and 0.1 to read
     it); terms written in an unusual way are read with Oxigraph's own parser."""
-    lines = data.decode("utf-8").split("\n")[1:-1]  # the header, and the empty text after the last row
+    body = data.decode("utf-8").partition("\n")[2]  # after the header line
+    rows = body.count("\n")
     if width == 0:
-        return [()] * len(lines)
-    cells = [line.split("\t") for line in lines]
-    if any(len(row) != width for row in cells):  # a tab or line break where no term may hold one
+        return [()] * rows
+    # every cell in one split (half the time of splitting each line: 302,757 rows of citations
+    # 1.3-1.7 -> 0.7-0.9 s). A tab or line break inside a term (only an IRI can hold one raw)
+    # adds a cell, so a count off is that; an IRI cut in two cells no longer ends with '>'.
+    cells = body.replace("\t", "\n").split("\n")
+    cells.pop()  # the empty text after the last row
+    if len(cells) != rows * width:
         raise ValueError("the answer holds a term that cannot be written as SPARQL TSV")
     # each distinct cell read once, and its tuple shared by the rows holding it: answers repeat
     # terms (a tag, a show, a date), and page-tags has 10,000 distinct cells in 70,000
-    terms = {cell: _tsv_term(cell) for cell in set(itertools.chain.from_iterable(cells))}
-    return [tuple(map(terms.__getitem__, row)) for row in cells]
+    terms = {cell: _tsv_term(cell) for cell in set(cells)}
+    return list(zip(*[map(terms.__getitem__, cells)] * width, strict=True))
 
 
 def _tsv_term(cell: str) -> tuple | None:
@@ -161,7 +165,7 @@ def _tsv_term(cell: str) -> tuple | None:
     if not cell:
         return None
     head = cell[0]
-    if head == "<" and not cell.startswith("<<"):
+    if head == "<" and cell[-1] == ">" and not cell.startswith("<<"):
         return ("u", cell[1:-1])
     if head == '"':
         end = cell.rindex('"')  # neither a language tag nor a datatype IRI holds a quote

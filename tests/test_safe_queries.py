@@ -353,3 +353,5 @@ def test_a_term_that_tsv_cannot_carry_is_a_clear_error():
         db.bulk_load(f'<{iri}> <http://p> "v" .\n'.encode(), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         with pytest.raises(QueryError, match="cannot be written as SPARQL TSV"):
             run_query(db, "SELECT ?s ?o WHERE { ?s ?p ?o }")
+        with pytest.raises(QueryError, match="SPARQL TSV"):  # one column: the IRI cut in two cells
+            run_query(db, "SELECT ?s WHERE { ?s ?p ?o }")
