@@ -194,10 +194,12 @@ def _table(result) -> str:
 
 
 def _cell(v) -> str:
+    """One line of text: a tab separates the items of a list (page-tags' tags), so it shows as
+    ' | ' rather than as a jump to another column."""
     if v is None:
         return ""
     s = v.isoformat() if hasattr(v, "isoformat") else str(v)
-    return s.replace("\n", " ")
+    return s.replace("\n", " ").replace("\t", " | ")
 
 
 @cli.command()

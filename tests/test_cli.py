@@ -54,6 +54,13 @@ def test_query_formats(store):
     assert data["results"]["bindings"][0]["t"]["type"] == "literal"
 
 
+def test_table_cells_stay_on_one_line_and_show_a_tab_as_a_bar(store):
+    q = 'SELECT ?a ?b WHERE { VALUES (?a ?b) { ("one\\ttwo" "line\\nbreak") } }'
+    table = run("query", q, "--store", store)
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[2].split() == ["one", "|", "two", "line", "break"]
+
+
 def test_bundled_queries_by_name_and_file(store, tmp_path):
     listing = run("query", "--list", "--store", store).output
     assert "most-cited-works" in listing and "shared-references" in listing

@@ -186,6 +186,18 @@ def test_unpublished_pages_are_left_out(tmp_path, front):
     assert len(kg.summary["skipped"]) == 2
 
 
+def test_page_tags_lists_each_pages_tags_once_with_white_space_made_plain(tmp_path):
+    site = tiny_site(tmp_path / "site")
+    front = "tags:\n  - \"AI\\tSafety\"\n  - '  Evals   and\n    benchmarks '\n  - Interpretability\n  - ''"
+    write_page(site, "posts/show-episodes/e1/index.md", f"---\ntitle: One\ndate: 2024-01-01\n{front}\n---\n")
+    write_page(site, "posts/show-episodes/e2/index.md", "---\ntitle: Two\ndate: 2024-01-02\ntags: Evals\n---\n")
+    write_page(site, "posts/show-episodes/e3/index.md", "---\ntitle: Three\ndate: 2024-01-03\n---\n")
+    kg = KnowledgeGraph.build([site], store=tmp_path / "store")
+    names = {r["page"]: r["name"] for r in kg.query("SELECT ?page ?name WHERE { ?page schema:name ?name }")}
+    by_title = {names[r["page"]]: sorted(r["tags"].split("\t")) for r in kg.query("page-tags")}
+    assert by_title == {"One": ["AI Safety", "Evals and benchmarks", "Interpretability"], "Two": ["Evals"]}
+
+
 def test_query_df_and_networkx(sample_kg):
     df = sample_kg.query_df(
         "SELECT ?t ?d WHERE { ?e a schema:PodcastEpisode ; schema:name ?t ; schema:datePublished ?d }"

@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -77,9 +77,7 @@ def build_index(kg: KnowledgeGraph) -> GraphIndex:
         elif data.get("type") in ("Blog", "Article") and "kind" not in data:  # the site's own posts
             data["type"] = PAGE
             pages.add(node)
-    tags: dict[str, list[str]] = defaultdict(list)
-    for row in kg.query("page-tags"):
-        tags[row["page"]].append(str(row["tag"]))
+    tags = {row["page"]: str(row["tags"]).split("\t") for row in kg.query("page-tags")}
     degree = {v: len(set(g.pred[v]) | set(g.succ[v])) for v in g}
     return GraphIndex(g, frozenset(pages), {p: tuple(sorted(t)) for p, t in tags.items()}, degree)
 

@@ -95,11 +95,11 @@ def _first_segment(url: str) -> str:
 
 
 def _as_list(value: object) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    if isinstance(value, str) and value.strip():
-        return [value.strip()]
-    return []
+    """The words of a front-matter list, each run of white space one space: a tag or a name is
+    not laid out, and page-tags separates a page's tags by tabs."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    words = (" ".join(str(v).split()) for v in items if v is not None)
+    return [w for w in words if w]
 
 
 def _as_date(value: object) -> dt.date | None:
