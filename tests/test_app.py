@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import networkx as nx
@@ -107,6 +108,22 @@ def test_type_and_min_citation_filters(app, index):
     app.number_input(key="f_min_citations").set_value(2).run()
     cited_twice = set(data.top_works(index, 1000).query("citations >= 2 and type == 'paper'")["name"])
     assert set(shown(app)) == cited_twice and len(cited_twice) < len(papers)
+
+
+@pytest.mark.parametrize("show", [None, "Model Minds"])
+def test_min_citations_counts_the_kept_pages_that_cite_a_work(sample_kg, index, show):
+    shows = (show,) if show else ()
+    rows = sample_kg.query("SELECT DISTINCT ?page ?work ?show WHERE { ?page schema:citation ?work . "
+                           "OPTIONAL { ?page schema:partOfSeries/schema:name ?show } }")
+    citers = defaultdict(set)
+    for r in rows:
+        if not show or r["show"] == show:
+            citers[r["work"]].add(r["page"])
+    kept = set(data.filter_graph(index, data.Filters(shows=shows)))
+    works = {w for w in kept if "kind" in index.graph.nodes[w]}
+    twice = set(data.filter_graph(index, data.Filters(shows=shows, min_citations=2)))
+    assert {w for w in twice if "kind" in index.graph.nodes[w]} == {w for w in works if len(citers[w]) >= 2}
+    assert any(len(citers[w]) == 1 for w in works)  # something was filtered out
 
 
 def test_tag_and_date_filters(app, index):
