@@ -70,7 +70,7 @@ def encode(term: object) -> tuple | None:
 
 def _interned(datatype: str) -> str:
     """One str object per datatype IRI: pickle writes each once and then refers to it
-    (page-tags, 35,000 rows: 6.1 -> 4.7 MB between worker and parent), and rows read from TSV
+    (35,000 rows of tags: 6.1 -> 4.7 MB between worker and parent), and rows read from TSV
     share it."""
     if len(_DATATYPES) < _MAX_DATATYPES:
         return _DATATYPES.setdefault(datatype, datatype)
@@ -141,7 +141,7 @@ _UNESCAPE = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "\\": "\\"}
 def tsv_rows(data: bytes, width: int) -> list[tuple]:
     """The rows of Oxigraph's SPARQL TSV, as encode() gives them from its solutions (tested
     equal on every kind of term). Making a Python object per term was most of a large answer's
-    cost (35,000 rows of page-tags: about 0.45 CPU-s, against 0.2 for the TSV and 0.1 to read
+    cost (35,000 rows of page and tag: about 0.45 CPU-s, against 0.2 for the TSV and 0.1 to read
     it); terms written in an unusual way are read with Oxigraph's own parser."""
     body = data.decode("utf-8").partition("\n")[2]  # after the header line
     rows = body.count("\n")
@@ -155,7 +155,7 @@ def tsv_rows(data: bytes, width: int) -> list[tuple]:
     if len(cells) != rows * width:
         raise ValueError("the answer holds a term that cannot be written as SPARQL TSV")
     # each distinct cell read once, and its tuple shared by the rows holding it: answers repeat
-    # terms (a tag, a show, a date), and page-tags has 10,000 distinct cells in 70,000
+    # terms (a page, a show, a date): 35,000 (page, tag) rows hold 10,000 distinct cells in 70,000
     terms = {cell: _tsv_term(cell) for cell in set(cells)}
     return list(zip(*[map(terms.__getitem__, cells)] * width, strict=True))
 
