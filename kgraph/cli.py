@@ -303,7 +303,8 @@ def dashboard(store: Path | None, port: int, host: str) -> None:
     where = _store_path(store)
     env = {**os.environ, **ENV, "KGRAPH_STORE": where if isinstance(where, str) else str(where.resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host, "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+           "--browser.gatherUsageStats", "false", "--server.headless", "true",
+           "--client.toolbarMode", "viewer"]  # no Deploy button or developer menu for the dashboard's readers
     click.echo(f"kgraph dashboard on http://{host}:{port} (store {env['KGRAPH_STORE']}); Ctrl-C stops it")
     sys.stdout.flush()
     warm_up_later(server_url(host, port))

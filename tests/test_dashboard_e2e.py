@@ -166,6 +166,7 @@ def test_overview_draws_offline(tab):
     tab.page.wait_for_selector('[data-testid="stMetric"]', timeout=WAIT)
     tab.page.wait_for_function("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
                                "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 6", timeout=WAIT)
+    assert tab.page.get_by_text("Deploy", exact=True).count() == 0  # a reader's view, not a developer's
     tab.shot("overview")
 
 
