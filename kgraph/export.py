@@ -72,7 +72,10 @@ SELECT ?e ?type ?name ?date ?show ?url ?identifier ?kind WHERE {
   OPTIONAL { SELECT ?e ?identifier WHERE { ?e schema:identifier ?identifier } }
   OPTIONAL { SELECT ?e ?kind WHERE { ?e kg:kind ?kind } }
 }"""
-_EDGES = "SELECT ?s ?o WHERE { ?s <%s> ?o }"  # one predicate at a time: its IRI is not read on every row
+# One predicate at a time (its IRI is not read on every row), one row per subject with its
+# objects joined by spaces, which no IRI holds: Oxigraph spells out each subject once, not once
+# per link (302,757 citations at 10,000 episodes: 4.1 -> 2.4 s).
+_EDGES = "SELECT ?s (GROUP_CONCAT(STR(?o); separator=' ') AS ?os) WHERE { ?s <%s> ?o FILTER(isIRI(?o)) } GROUP BY ?s"
 
 
 def _clean(value: object) -> str:
@@ -113,9 +116,12 @@ def to_networkx(db: ox.Store | Store) -> nx.MultiDiGraph:
     nodes, add = set(g), g.add_edge  # add_edge per edge: add_edges_from goes through a view per edge
     for p in ENTITY_LINKS:
         rel = str(p).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        for (_, s, *_), (_, o, *_) in _rows(db, _EDGES % p):
-            if s in nodes and o in nodes:
-                add(s, o, rel, relation=rel)
+        # by subject: Oxigraph lists groups in no fixed order, and the layout follows edge order
+        for (_, s, *_), (_, objects, *_) in sorted(_rows(db, _EDGES % p), key=lambda row: row[0][1]):
+            if s in nodes:
+                for o in objects.split(" "):
+                    if o in nodes:
+                        add(s, o, rel, relation=rel)
     return g
 
 
