@@ -1,6 +1,7 @@
 """The built graph follows the public contract (../shared/contract.md), on the bundled sample."""
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from helpers import SAMPLE, check_shared_references, statistics_mismatches, tiny_site, write_page
@@ -196,6 +197,18 @@ def test_page_tags_lists_each_pages_tags_once_with_white_space_made_plain(tmp_pa
     names = {r["page"]: r["name"] for r in kg.query("SELECT ?page ?name WHERE { ?page schema:name ?name }")}
     by_title = {names[r["page"]]: sorted(r["tags"].split("\t")) for r in kg.query("page-tags")}
     assert by_title == {"One": ["AI Safety", "Evals and benchmarks", "Interpretability"], "Two": ["Evals"]}
+
+
+def test_references_over_time_counts_every_citation_of_a_dated_page(sample_kg):
+    year = {r["p"]: r["d"].year for r in sample_kg.query("SELECT ?p ?d WHERE { ?p schema:datePublished ?d }")}
+    kind = {r["w"]: r["k"] for r in sample_kg.query("SELECT ?w ?k WHERE { ?w kg:kind ?k }")}
+    truth = Counter()
+    for r in sample_kg.query("SELECT ?p ?w WHERE { ?p schema:citation ?w }"):
+        if r["p"] in year and r["w"] in kind:
+            truth[(year[r["p"]], kind[r["w"]])] += 1
+    rows = sample_kg.query("references-over-time")
+    assert {(r["year"], r["type"]): r["references"] for r in rows} == truth and len(rows) == len(truth) > 3
+    assert [r["year"] for r in rows] == sorted(r["year"] for r in rows)
 
 
 def test_query_df_and_networkx(sample_kg):
