@@ -47,6 +47,8 @@ def test_python_api_answers_match_a_local_build(built):
     assert remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
     assert remote.query(EPISODE_COUNT) == local.query(EPISODE_COUNT)
     assert remote.query("most-cited-works") == local.query("most-cited-works")
+    tags = [{r["page"]: sorted(r["tags"].split("\t")) for r in kg.query("page-tags")} for kg in (remote, local)]
+    assert tags[0] == tags[1] and any(len(t) > 1 for t in tags[0].values())  # tab-joined lists survive the protocol
     assert remote.query("ASK { ?e a schema:PodcastEpisode }") is True
     triples = remote.query("CONSTRUCT { ?e a schema:PodcastEpisode } WHERE { ?e a schema:PodcastEpisode }")
     assert len(triples) == local.query(EPISODE_COUNT)[0]["n"]
