@@ -257,6 +257,33 @@ def test_shared_references_keeps_the_fifty_with_most_in_common(tmp_path):
     assert len(rows) == 50 and {r["page"] for r in rows} == {page}
 
 
+def test_entity_roles_are_taken_role_by_role_past_1000(tmp_path):
+    """Roles sort as they are named, and the 1,000 rows are the first of that order: an
+    organization named on 1,005 pages never reaches its last role (publisher of a cited work,
+    which the query then skips), one named on 600 fills the rest with it."""
+    from collections import Counter
+
+    from kgraph.explain import ROLE_ROWS
+    from kgraph.query import bundled_queries
+
+    assert f"?earlier < {ROLE_ROWS}" in bundled_queries()["entity-roles"].text
+    site = tiny_site(tmp_path / "site")
+    for i in range(1005):
+        openai = "We talked about OpenAI." if i < 600 else ""
+        write_page(site, f"posts/show-episodes/e{i:04d}/index.md", (
+            f"---\ntitle: Episode {i:04d}\ndate: 2021-01-01\ncategories: [Podcast]\n---\n\n{openai}\n\n"
+            "## Links\n- [A post](https://openai.com/index/a-post/)\n"
+            "- [Reuters article](https://www.reuters.com/technology/a-story-2024-01-01/)\n"
+        ))
+    kg = KnowledgeGraph.build([site], store=tmp_path / "store")
+    roles = {org: Counter(r["role"] for r in kg.query("entity-roles", {"entity": f"https://w3id.org/kgraph/id/org/{org}"}))
+             for org in ("openai", "reuters")}
+    assert roles["openai"] == {"named on the page": 600, "publisher of a cited work": ROLE_ROWS - 600}
+    assert roles["reuters"] == {"named on the page": ROLE_ROWS}
+    publishes = "SELECT (COUNT(*) AS ?n) WHERE { ?w schema:publisher <https://w3id.org/kgraph/id/org/reuters> }"
+    assert kg.query(publishes)[0]["n"] == 1  # so it had a last role to skip
+
+
 def test_entity_pages_list_the_newest_1000_links_and_count_them_all(tmp_path):
     """A work linked from more pages than the entity queries list (1,000 links; 1,000 page and
     role rows): the newest are listed, and the total is still right."""
