@@ -96,7 +96,7 @@ def build_corpus(
 ) -> Corpus:
     """Read and extract every source; a source that is not a site is an InputError naming it."""
     sites = open_sites(sources)
-    files = list(scan(sites, progress))
+    files = list(scan(sites, progress, workers))
     return extract((f.result for f in files), load_org_table(list(orgs)), workers=workers, progress=progress)
 
 
@@ -149,7 +149,8 @@ def build_store(
     from kgraph.incremental import update
 
     if is_remote(store):  # server mode: always a full replace of the remote dataset
-        return build_remote(sources, store, orgs=orgs, progress=progress, strict=strict)
+        return build_remote(sources, store, orgs=orgs, progress=progress, strict=strict,
+                            workers=workers or (os.cpu_count() or 1))
     start = time.perf_counter()
     sites = open_sites(sources)
     table = load_org_table(list(orgs))

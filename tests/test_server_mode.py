@@ -1,5 +1,8 @@
 """Server mode: --store URL against a real Oxigraph server (the `oxigraph` binary from PyPI)."""
 
+import http.server
+import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -126,3 +129,60 @@ def test_validate_runs_on_the_server(built):
             url + "/update", data=urllib.parse.urlencode({"update": update.replace("INSERT", "DELETE")}).encode(),
             method="POST")).close()
     assert KnowledgeGraph.open(url).validate() == []
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Passes every request on to a real server and notes its method and path; says it is that
+    server (its Server header) unless `disguised`, as a proxy in front of it might."""
+
+    upstream, seen, disguised, server_name = "", [], False, ""
+
+    def _forward(self):
+        size = int(self.headers.get("Content-Length") or 0)
+        req = urllib.request.Request(self.upstream + self.path, data=self.rfile.read(size) if size else None,
+                                     method=self.command, headers={k: v for k, v in self.headers.items()
+                                                                   if k.lower() in ("content-type", "accept")})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=60) as resp:
+                status, headers, body = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            status, headers, body = e.code, e.headers, e.read()
+        type(self).seen.append((self.command, self.path))
+        type(self).server_name = "a-proxy" if self.disguised else headers.get("Server", "")
+        self.send_response(status)
+        self.send_header("Content-Type", headers.get("Content-Type", "text/plain"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+    def version_string(self):
+        return self.server_name or "a-proxy"
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("disguised", [False, True])
+def test_build_asks_an_oxigraph_server_for_its_bulk_loader(tmp_path, disguised):
+    """An Oxigraph server loads the graph with its bulk loader (10,000 episodes: 37 s instead
+    of 140 s in one transaction); a server that does not say it is Oxigraph gets the plain
+    Graph Store Protocol request. Either way the server then holds the graph."""
+    with oxigraph_server(tmp_path / "db") as upstream:
+        handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": [], "disguised": disguised})
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{proxy.server_address[1]}"
+            result = run("build", SAMPLE, "--store", url)
+            assert result.exit_code == 0, result.output
+            loads = [path for method, path in handler.seen if method == "POST" and path.startswith("/store")]
+            assert loads == (["/store"] if disguised else ["/store?no_transaction&lenient"])
+            local = KnowledgeGraph.build([SAMPLE], store=tmp_path / "local")
+            remote = KnowledgeGraph.open(upstream)
+            assert len(remote) == len(local) and remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
