@@ -13,7 +13,8 @@ from helpers import SAMPLE, free_port, oxigraph_binary, oxigraph_server
 
 from kgraph import KnowledgeGraph, StoreError
 from kgraph.cli import cli
-from kgraph.errors import QueryRefused
+from kgraph.errors import QueryRefused, TooManyRows
+from kgraph.query import run_query
 
 BINARY = oxigraph_binary()
 pytestmark = pytest.mark.skipif(BINARY is None,
@@ -148,7 +149,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
                 status, headers, body = resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as e:
             status, headers, body = e.code, e.headers, e.read()
-        type(self).seen.append((self.command, self.path))
+        type(self).seen.append((self.command, self.path, self.headers.get("Accept", "")))
         type(self).server_name = "a-proxy" if self.disguised else headers.get("Server", "")
         self.send_response(status)
         self.send_header("Content-Type", headers.get("Content-Type", "text/plain"))
@@ -178,11 +179,22 @@ def test_build_asks_an_oxigraph_server_for_its_bulk_loader(tmp_path, disguised):
             url = f"http://127.0.0.1:{proxy.server_address[1]}"
             result = run("build", SAMPLE, "--store", url)
             assert result.exit_code == 0, result.output
-            loads = [path for method, path in handler.seen if method == "POST" and path.startswith("/store")]
+            loads = [path for method, path, _ in handler.seen if method == "POST" and path.startswith("/store")]
             assert loads == (["/store"] if disguised else ["/store?no_transaction&lenient"])
             local = KnowledgeGraph.build([SAMPLE], store=tmp_path / "local")
             remote = KnowledgeGraph.open(upstream)
             assert len(remote) == len(local) and remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
+            # queries: SPARQL TSV from a server that says it is Oxigraph, JSON from any other
+            through = KnowledgeGraph.open(url)
+            for name in ("episodes", "page-tags", "most-cited-works", EPISODE_COUNT, "ASK { ?s ?p ?o }",
+                         "SELECT ?x WHERE { ?s ?p ?o } LIMIT 0", "SELECT ?x WHERE { BIND(1 AS ?y) }"):
+                assert through.query(name) == local.query(name), name
+            accepts = {accept.split(",")[0] for method, path, accept in handler.seen if path == "/query"}
+            assert accepts == ({"application/sparql-results+json"} if disguised else
+                               {"application/sparql-results+json", "text/tab-separated-values"})
+            with pytest.raises(TooManyRows):
+                run_query(through._store, EPISODE_TITLES, max_rows=1)
+            assert through._store._read_meta() == through._store.meta and through._store.meta["build_id"]
         finally:
             proxy.shutdown()
             proxy.server_close()
