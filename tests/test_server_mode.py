@@ -81,6 +81,9 @@ def test_export_graphml_from_the_server(built, tmp_path):
     expected = local.to_networkx()
     assert g.number_of_nodes() == expected.number_of_nodes()
     assert g.number_of_edges() == expected.number_of_edges()
+    remote = KnowledgeGraph.open(url)
+    assert nx.utils.graphs_equal(remote.to_networkx(), expected)
+    assert remote._store._db is None  # the server answered the entity graph's queries: no copy of its graph
 
 
 def test_refused_queries_are_still_refused(built):
