@@ -162,7 +162,7 @@ class RemoteStore:
             if e.status == 400:
                 return {"error": "syntax", "message": e.line}
             raise StoreError(f"{self.query_url}: {e}") from None
-        self.oxigraph = answer.get("Server", "").startswith("Oxigraph/")
+        self.oxigraph = _is_oxigraph(answer)
         ctype = answer.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype in ("application/n-triples", "text/plain", "application/n-quads"):
             return _graph_answer(body, max_rows)
@@ -284,7 +284,7 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
         fh.seek(0)
         try:
             answer, _ = _http_response(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
-            target = _bulk_target(gsp_url) if answer.get("Server", "").startswith("Oxigraph/") else gsp_url
+            target = _bulk_target(gsp_url) if _is_oxigraph(answer) else gsp_url
             _http(target, fh, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
         except _HttpError as e:
             raise StoreError(f"{url}: the build could not be written: {e}") from None
@@ -293,6 +293,11 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
     summary["triples"] = len(triples)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
+
+
+def _is_oxigraph(headers) -> bool:
+    """Whether an HTTP answer came from an Oxigraph server (it names itself in Server)."""
+    return headers.get("Server", "").startswith("Oxigraph/")
 
 
 def _bulk_target(gsp_url: str) -> str:
