@@ -285,7 +285,8 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
         try:
             answer, _ = _http_response(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
             target = _bulk_target(gsp_url) if _is_oxigraph(answer) else gsp_url
-            _http(target, fh, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
+            body = _Upload(fh, size, progress) if progress else fh
+            _http(target, body, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
         except _HttpError as e:
             raise StoreError(f"{url}: the build could not be written: {e}") from None
         except TimeoutError:
@@ -293,6 +294,27 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
     summary["triples"] = len(triples)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
+
+
+class _Upload:
+    """The graph's file as the HTTP client reads it out, calling progress(stage, MB sent, MB in
+    all) at each new megabyte: at 10,000 episodes the server takes 784 MB over 37 s or more,
+    which a user would otherwise watch with no sign of life."""
+
+    STAGE = "sending to server"
+
+    def __init__(self, fh, size: int, progress) -> None:
+        self.fh, self.progress = fh, progress
+        self.sent, self.shown, self.total = 0, -1, max(1, -(-size >> 20))  # megabytes, rounded up
+
+    def read(self, n: int = -1) -> bytes:
+        block = self.fh.read(n)
+        self.sent += len(block)
+        done = self.total if not block else min(self.sent >> 20, self.total)
+        if done != self.shown:
+            self.shown = done
+            self.progress(self.STAGE, done, self.total)
+        return block
 
 
 def _is_oxigraph(headers) -> bool:

@@ -201,3 +201,22 @@ def test_build_asks_an_oxigraph_server_for_its_bulk_loader(tmp_path, disguised):
         finally:
             proxy.shutdown()
             proxy.server_close()
+
+
+def test_remote_build_shows_the_upload(tmp_path):
+    """The graph's upload reports each megabyte the server has read, ending at the whole file."""
+    from helpers import load_synth
+
+    from kgraph.build import build_store
+
+    load_synth().main(["60", str(tmp_path / "site"), "--seed", "5"])
+    calls = []
+    with oxigraph_server(tmp_path / "db") as url:
+        summary = build_store([tmp_path / "site"], url, progress=lambda *call: calls.append(call))
+        stored = KnowledgeGraph.open(url).query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+        assert stored == summary["triples"]  # the whole upload arrived
+    sent = [(done, total) for stage, done, total in calls if stage == "sending to server"]
+    totals = {total for _, total in sent}
+    assert len(totals) == 1 and totals.pop() >= 3  # megabytes: several steps to show
+    assert [done for done, _ in sent] == sorted(set(done for done, _ in sent))  # each step once, in order
+    assert sent[0][0] == 0 and sent[-1][0] == sent[-1][1] and len(sent) == sent[-1][1] + 1
