@@ -269,16 +269,17 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
     start = time.perf_counter()
     corpus = build_corpus(sources, orgs, progress, workers)
     check_strict(corpus.skipped, corpus.warnings, strict)
-    triples = list(corpus_triples(corpus))
-    summary = summarize(corpus, len(triples), 0)
-    meta = {"kgraph": __version__, "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
-            "summary": summary, "store_version": 2, "quads": len(triples), "build_id": uuid.uuid4().hex,
-            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     _, update_url, gsp_url = _endpoints(url.rstrip("/"))
-    literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
     with tempfile.TemporaryFile() as fh:
-        for s, p, o in triples:  # the default graph: what every SPARQL server queries by default
+        count = 0  # the triples go straight to the file: held as a list, they were 3.68 M tuples at 10k
+        for s, p, o in corpus_triples(corpus):  # the default graph: what every SPARQL server queries by default
             fh.write(f"{s} {p} {o} .\n".encode())
+            count += 1
+        summary = summarize(corpus, count, 0)
+        meta = {"kgraph": __version__, "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
+                "summary": summary, "store_version": 2, "quads": count, "build_id": uuid.uuid4().hex,
+                "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
         fh.write(f"<{META_GRAPH}> <{_META_PREDICATE}> {literal} <{META_GRAPH}> .\n".encode())
         size = fh.tell()
         fh.seek(0)
@@ -291,7 +292,7 @@ def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict
             raise StoreError(f"{url}: the build could not be written: {e}") from None
         except TimeoutError:
             raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
-    summary["triples"] = len(triples)
+    summary["triples"] = count
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 
