@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from kgraph.errors import QueryError, QueryRefused, QueryTimeout, TooManyRows
 from kgraph.namespaces import ID, PREFIXES
-from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, execute, tsv_rows
+from kgraph.query_worker import WorkerDied, WorkerPool, WorkerTimeout, answer_rows, execute
 from kgraph.rdf import has_surrogate
 from kgraph.remote import RemoteStore
 from kgraph.store import Store
@@ -382,7 +382,7 @@ def _result(answer: dict, offset: int) -> Result:
     variables = answer["variables"]
     result = Result("select", variables=variables)
     try:
-        result.raw = tsv_rows(answer["tsv"], len(variables)) if "tsv" in answer else answer["rows"]
+        result.raw = answer_rows(answer)
     except ValueError as e:
         raise QueryError(f"query failed: {e}") from None
     return result

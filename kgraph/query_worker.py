@@ -34,7 +34,7 @@ import time
 
 import pyoxigraph as ox
 
-__all__ = ["execute", "encode", "tsv_rows", "WorkerPool", "WorkerTimeout", "WorkerDied"]
+__all__ = ["execute", "encode", "answer_rows", "tsv_rows", "WorkerPool", "WorkerTimeout", "WorkerDied"]
 
 _HEADER = struct.Struct("<Q")
 _DATATYPES: dict[str, str] = {}  # at most _MAX_DATATYPES: a store may hold any number of them
@@ -136,6 +136,11 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]*\.[0-9]+")
 _ESCAPE = re.compile(r"\\(.)")
 _UNESCAPE = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def answer_rows(answer: dict) -> list[tuple]:
+    """A SELECT answer's rows as encode() tuples, whether it came as TSV or as rows already."""
+    return tsv_rows(answer["tsv"], len(answer["variables"])) if "tsv" in answer else answer["rows"]
 
 
 def tsv_rows(data: bytes, width: int) -> list[tuple]:

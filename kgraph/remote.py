@@ -32,7 +32,7 @@ import uuid
 from pathlib import Path
 
 from kgraph.errors import StoreError
-from kgraph.query_worker import tsv_rows
+from kgraph.query_worker import answer_rows
 
 __all__ = ["is_remote", "RemoteStore", "open_store", "build_remote", "META_GRAPH"]
 
@@ -139,7 +139,10 @@ class RemoteStore:
             raise StoreError(f"{self.query_url}: the SPARQL endpoint did not answer within 30 s") from None
         if answer.get("error"):
             raise StoreError(f"{self.query_url}: {answer.get('message')}")
-        rows = tsv_rows(answer["tsv"], len(answer["variables"])) if "tsv" in answer else answer.get("rows", [])
+        try:
+            rows = answer_rows(answer)
+        except ValueError as e:
+            raise StoreError(f"{self.query_url}: {e}") from None
         for row in rows:
             try:
                 return json.loads(row[0][1])
