@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dashboard import free_port  # noqa: E402
 from scale import QUERY_LIMIT, TARGETS, query_params, synth, timed  # noqa: E402
 
 
@@ -55,14 +56,6 @@ def peak_gb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024 / 1024
     return float("nan")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> int:
