@@ -35,7 +35,7 @@ from kgraph.extract.site import (
 from kgraph.ingest.hugo import markdown_entries, open_site, publish_status, read_file
 from kgraph.model import Citation, Corpus, Episode, Organization, Page, Person, Site, Skipped, Work
 from kgraph.rdf import entity_triples, ntriples, page_triples
-from kgraph.remote import build_remote, is_remote
+from kgraph.remote import FullBuildNeeded, is_remote, server_build
 from kgraph.store import building, write_store
 
 __all__ = ["build_store", "build_corpus", "sample_site", "summarize", "scan", "open_sites"]
@@ -144,13 +144,11 @@ def build_store(
     With incremental (the default) and a store built earlier from the same sources, only pages
     whose files changed are read and extracted again, and only their triples and those of the
     entities they touch are rewritten (kgraph.incremental); the result is the graph a full
-    build gives.
+    build gives. A SPARQL server's URL works the same way, with the build cache in a local
+    mirror folder (kgraph.remote.server_build).
     """
     from kgraph.incremental import update
 
-    if is_remote(store):  # server mode: always a full replace of the remote dataset
-        return build_remote(sources, store, orgs=orgs, progress=progress, strict=strict,
-                            workers=workers or (os.cpu_count() or 1))
     start = time.perf_counter()
     sites = open_sites(sources)
     table = load_org_table(list(orgs))
@@ -159,11 +157,18 @@ def build_store(
         "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
         "orgs": _files_digest(orgs),
     }
-    with building(store):  # from the start: a second build fails now, not after its extraction
-        summary = update(Path(store), sites, table, identity, strict=strict) if incremental else None
+    # a SPARQL server's build cache lives in a local mirror folder; its graph goes to the server
+    folder, writer, apply = (server_build(str(store), progress) if is_remote(store)
+                             else (Path(store), write_store, None))
+    with building(folder):  # from the start: a second build fails now, not after its extraction
+        summary = None
+        if incremental:
+            with contextlib.suppress(FullBuildNeeded):  # a change too large for one server update
+                summary = update(folder, sites, table, identity, strict=strict, apply=apply)
         if summary is None:
             with _collector_paused():
-                summary = full_build(sites, table, identity, store, progress, strict, workers or (os.cpu_count() or 1))
+                summary = full_build(sites, table, identity, folder, progress, strict, workers or (os.cpu_count() or 1),
+                                     writer)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return summary
 
@@ -190,6 +195,7 @@ def full_build(
     progress: Progress | None,
     strict: bool,
     workers: int,
+    writer: Callable = write_store,
 ) -> dict:
     """Read every page, then extract them on all cores while the store and its cache are written.
 
@@ -211,7 +217,7 @@ def full_build(
     source_of = {page_key(sites[source].base_url, rel): source for source, rel, *_ in rows}
     summary: dict = {}
     build_id = uuid.uuid4().hex  # in meta.json and in the cache: the cache is of this store
-    with write_store(store, {**identity, "summary": summary, "build_id": build_id}) as out:
+    with writer(store, {**identity, "summary": summary, "build_id": build_id}) as out:
         cache = Cache(out.folder / CACHE_FILE, create=True)
         cache.put("build_id", build_id)
         cache.put("identity", identity)

@@ -16,6 +16,7 @@ import pickle
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,12 @@ from kgraph.store import update_store
 __all__ = ["update"]
 
 
-def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, strict: bool = False) -> dict | None:
+def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, strict: bool = False,
+           apply: Callable | None = None) -> dict | None:
     """Update store in place of a full build; the build summary, or None when a full build is needed.
+
+    apply(store, remove, add, meta, extra=) writes the change: by default store.update_store; for
+    a SPARQL server, the apply of kgraph.remote.server_build (store is then the server's mirror).
 
     The store's cache is changed where it is, in one transaction committed only once the new
     database is complete, and then moved into the new store. The cache names the build it
@@ -92,7 +97,8 @@ def update(store: Path, sites: list[Site], orgs: OrgTable, identity: dict, stric
             committed = True
             shutil.move(cache_file, folder / CACHE_FILE)
 
-        meta = update_store(store, remove, add, {**identity, "summary": summary, "build_id": new_id}, extra=move_cache)
+        meta = (apply or update_store)(store, remove, add, {**identity, "summary": summary, "build_id": new_id},
+                                       extra=move_cache)
     finally:
         if cache is not None and not committed:
             cache.close()  # not committed: the cache is as it was

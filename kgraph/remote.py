@@ -8,33 +8,36 @@ taken as the query endpoint itself, with the others beside it (`.../update`, `..
 `$KGRAPH_UPDATE_URL` and `$KGRAPH_GSP_URL` override the update and Graph Store endpoints.
 
 Reads use the SPARQL 1.1 Protocol (POST application/sparql-query) on the server's default
-graph, where a build puts every triple, so any standard server answers them as they are. A
-build extracts locally as usual, then replaces the whole remote dataset: `DROP ALL` on the
-update endpoint, then one POST of N-Quads to the Graph Store endpoint. Incremental builds
-do not apply (every build is a full replace) and the replace is not atomic for readers. The
-build's meta record (what `version` and `stats` read) is one triple in the graph
-<https://w3id.org/kgraph/id/graph/meta>. HTTP uses only urllib, with the query time limit as
-the socket timeout.
+graph, where a build puts every triple, so any standard server answers them as they are.
+
+A build extracts locally as usual, keeping its build cache in a mirror folder on this machine
+(mirror_folder). A full build replaces the whole remote dataset: `DROP ALL` on the update
+endpoint, then one POST of N-Quads to the Graph Store endpoint (not atomic for readers). An
+incremental build, while the server still holds the graph the mirror describes, sends one
+SPARQL update with what changed (atomic where the server runs an update as one transaction,
+as Oxigraph does). The build's meta record (what `version` and `stats` read, and the build_id
+a mirror is checked against) is one triple in the graph <https://w3id.org/kgraph/id/graph/meta>.
+HTTP uses only urllib, with the query time limit as the socket timeout.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
+import functools
+import hashlib
 import json
 import os
 import re
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 from kgraph.errors import StoreError
 from kgraph.query_worker import answer_rows
 
-__all__ = ["is_remote", "RemoteStore", "open_store", "build_remote", "META_GRAPH"]
+__all__ = ["is_remote", "RemoteStore", "open_store", "server_build", "FullBuildNeeded", "META_GRAPH"]
 
 META_GRAPH = "https://w3id.org/kgraph/id/graph/meta"
 _META_PREDICATE = "https://w3id.org/kgraph/ontology#buildMeta"
@@ -261,43 +264,119 @@ def _graph_answer(body: bytes, max_rows: int) -> dict:
     return {"kind": "graph", "triples": triples}
 
 
-def build_remote(sources: list, url: str, orgs: list = (), progress=None, strict: bool = False,
-                 workers: int = 1, **_ignored) -> dict:
-    """Extract locally (on `workers` processes), then replace the whole remote dataset with the
-    graph; returns the summary."""
-    from kgraph import __version__
-    from kgraph.build import build_corpus, check_strict, summarize
-    from kgraph.rdf import corpus_triples
+class FullBuildNeeded(Exception):
+    """An incremental change the server cannot take in one update: build in full instead."""
 
-    start = time.perf_counter()
-    corpus = build_corpus(sources, orgs, progress, workers)
-    check_strict(corpus.skipped, corpus.warnings, strict)
+
+def mirror_folder(url: str) -> Path:
+    """This machine's folder for a server's build cache (one per server URL): what lets the next
+    build send the server only what changed. $KGRAPH_MIRROR_DIR moves them all."""
+    root = os.environ.get("KGRAPH_MIRROR_DIR") or Path.home() / ".cache" / "kgraph" / "servers"
+    return Path(root) / hashlib.sha1(url.rstrip("/").encode("utf-8")).hexdigest()[:16]
+
+
+def server_build(url: str, progress=None) -> tuple:
+    """(mirror folder, writer, apply) for kgraph.build.build_store into a SPARQL server.
+
+    The mirror holds the build cache and meta.json, no database. An incremental build runs on it
+    only while the server still holds the graph the mirror describes (the same build_id in the
+    server's meta record): another machine's build, or none yet, means a full one."""
+    mirror = mirror_folder(url)
+    try:
+        mirrored = json.loads((mirror / "meta.json").read_text(encoding="utf-8")).get("build_id")
+    except (OSError, ValueError, AttributeError):
+        mirrored = None
+    current = mirrored is not None and RemoteStore(url).meta.get("build_id") == mirrored
+
+    def apply(store, remove, add, meta, *, extra):
+        if not current:
+            raise FullBuildNeeded
+        return _send_change(url, Path(store), remove, add, meta, extra)
+
+    return mirror, functools.partial(_write_server, url, progress), apply
+
+
+class _ServerWriter:
+    """full_build's writer for a server: triples to the file that is uploaded at the end, the
+    build cache to the mirror folder."""
+
+    def __init__(self, folder: Path, fh) -> None:
+        self.folder, self._fh, self.count, self.meta = folder, fh, 0, {}
+
+    def add(self, text: bytes, lines: int) -> None:
+        self._fh.write(text)
+        self.count += lines
+
+    def add_triples(self, triples) -> None:
+        from kgraph.rdf import ntriples
+
+        for line in ntriples(triples):
+            self._fh.write(line.encode("utf-8"))
+            self.count += 1
+
+
+@contextlib.contextmanager
+def _write_server(url: str, progress, mirror: Path, meta: dict):
+    """write_store's counterpart for a server: the graph replaces the server's whole dataset
+    (DROP ALL, then the file POSTed to its graph store), then the mirror is swapped in."""
+    from kgraph.store import _new_store, final_meta, place_store
+
+    with _new_store(mirror) as tmp, tempfile.TemporaryFile() as fh:
+        writer = _ServerWriter(tmp, fh)
+        yield writer
+        final = final_meta(meta, writer.count)
+        _replace_dataset(url, fh, final, progress)
+        writer.meta = place_store(tmp, mirror, final)
+
+
+def _replace_dataset(url: str, fh, meta: dict, progress) -> None:
+    """Append the meta record to the graph's file and replace the server's dataset with it."""
     _, update_url, gsp_url = _endpoints(url.rstrip("/"))
-    with tempfile.TemporaryFile() as fh:
-        count = 0  # the triples go straight to the file: held as a list, they were 3.68 M tuples at 10k
-        for s, p, o in corpus_triples(corpus):  # the default graph: what every SPARQL server queries by default
-            fh.write(f"{s} {p} {o} .\n".encode())
-            count += 1
-        summary = summarize(corpus, count, 0)
-        meta = {"kgraph": __version__, "sources": [str(Path(s).resolve()) for s in sources] or ["<sample>"],
-                "summary": summary, "store_version": 2, "quads": count, "build_id": uuid.uuid4().hex,
-                "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
-        fh.write(f"<{META_GRAPH}> <{_META_PREDICATE}> {literal} <{META_GRAPH}> .\n".encode())
-        size = fh.tell()
-        fh.seek(0)
-        try:
-            answer, _ = _http_response(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
-            target = _bulk_target(gsp_url) if _is_oxigraph(answer) else gsp_url
-            body = _Upload(fh, size, progress) if progress else fh
-            _http(target, body, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
-        except _HttpError as e:
-            raise StoreError(f"{url}: the build could not be written: {e}") from None
-        except TimeoutError:
-            raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
-    summary["triples"] = count
-    summary["seconds"] = round(time.perf_counter() - start, 2)
-    return summary
+    fh.write(f"{_meta_triple(meta)} <{META_GRAPH}> .\n".encode())
+    size = fh.tell()
+    fh.seek(0)
+    try:
+        answer, _ = _http_response(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
+        target = _bulk_target(gsp_url) if _is_oxigraph(answer) else gsp_url
+        body = _Upload(fh, size, progress) if progress else fh
+        _http(target, body, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
+    except _HttpError as e:
+        raise StoreError(f"{url}: the build could not be written: {e}") from None
+    except TimeoutError:
+        raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
+
+
+def _meta_triple(meta: dict) -> str:
+    """The meta record: the build's meta.json as one literal (in META_GRAPH)."""
+    literal = json.dumps(json.dumps(meta, default=str), ensure_ascii=False)
+    return f"<{META_GRAPH}> <{_META_PREDICATE}> {literal}"
+
+
+_MAX_UPDATE = 1 << 20  # bytes: Oxigraph's server refuses a longer SPARQL request
+
+
+def _send_change(url: str, mirror: Path, remove: list, add: list, meta: dict, extra) -> dict:
+    """An incremental build's change as one SPARQL update (one transaction: the server never
+    holds half of it), then the mirror moved on. A failed update leaves the mirror as it was."""
+    from kgraph.rdf import ntriples
+    from kgraph.store import _new_store, final_meta, place_store
+
+    before = json.loads((mirror / "meta.json").read_text(encoding="utf-8")).get("quads", 0)
+    final = final_meta(meta, before - len(set(remove)) + len(set(add)))
+    text = (f"DELETE DATA {{ {''.join(ntriples(remove))} }} ;\nINSERT DATA {{ {''.join(ntriples(add))} }} ;\n"
+            f"DROP SILENT GRAPH <{META_GRAPH}> ;\nINSERT DATA {{ GRAPH <{META_GRAPH}> {{ {_meta_triple(final)} }} }}")
+    if len(text.encode("utf-8")) > _MAX_UPDATE:
+        raise FullBuildNeeded
+    _, update_url, _ = _endpoints(url.rstrip("/"))
+    try:
+        _http(update_url, text.encode("utf-8"), {"Content-Type": "application/sparql-update"}, 600.0)
+    except _HttpError as e:
+        raise StoreError(f"{url}: the change could not be written: {e}") from None
+    except TimeoutError:
+        raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
+    with _new_store(mirror) as tmp:
+        extra(tmp)
+        return place_store(tmp, mirror, final)
 
 
 class _Upload:

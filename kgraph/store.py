@@ -255,15 +255,24 @@ def _new_store(path: str | Path) -> Iterator[Path]:
 
 
 def _finish(tmp: Path, path: str | Path, meta: dict, count: int) -> dict:
+    return place_store(tmp, path, final_meta(meta, count))
+
+
+def final_meta(meta: dict, count: int) -> dict:
+    """A store's meta.json for a build's meta and its count of triples."""
     if isinstance(meta.get("summary"), dict):
         meta["summary"]["triples"] = count
-    meta = {
+    return {
         **meta,
         "store_version": STORE_VERSION,
         "quads": count,
         "build_id": meta.get("build_id") or uuid.uuid4().hex,  # given when the build cache names it too
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+def place_store(tmp: Path, path: str | Path, meta: dict) -> dict:
+    """Write meta.json into the finished folder tmp and swap it in at path."""
     (tmp / _META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     _swap(tmp, Path(path))
     return meta

@@ -24,6 +24,14 @@ EPISODE_TITLES = "SELECT ?t WHERE { ?e a schema:PodcastEpisode ; schema:name ?t 
 EPISODE_COUNT = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a schema:PodcastEpisode }"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def mirrors(tmp_path_factory):
+    """Server builds keep their build cache in a mirror folder: here, not in the home folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KGRAPH_MIRROR_DIR", str(tmp_path_factory.mktemp("mirrors")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
@@ -220,3 +228,45 @@ def test_remote_build_shows_the_upload(tmp_path):
     assert len(totals) == 1 and totals.pop() >= 3  # megabytes: several steps to show
     assert [done for done, _ in sent] == sorted(set(done for done, _ in sent))  # each step once, in order
     assert sent[0][0] == 0 and sent[-1][0] == sent[-1][1] and len(sent) == sent[-1][1] + 1
+
+
+def test_a_second_build_sends_the_server_only_the_change(tmp_path, monkeypatch):
+    """After one page is edited, the server gets one SPARQL update and then holds what a full
+    build of the edited site holds; once another machine (another mirror) has built into the
+    server, the next build here is a full one again."""
+    import shutil
+
+    from kgraph.build import build_store
+
+    monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "mirrors"))
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE, site)
+    page = sorted((site / "content").rglob("index.md"))[0]
+    everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    with oxigraph_server(tmp_path / "db") as upstream:
+        handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": []})
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        assert "incremental" not in build_store([site], url)
+        page.write_text(page.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        handler.seen.clear()
+        second = build_store([site], url)
+        proxy.shutdown()
+        proxy.server_close()
+        assert second["incremental"]["pages_extracted"] == 1
+        writes = [(method, path) for method, path, _ in handler.seen if path != "/query"]
+        assert writes == [("POST", "/update")]  # one SPARQL update: no DROP ALL, no upload
+        local = KnowledgeGraph.build([site], store=tmp_path / "local", incremental=False)
+        remote = KnowledgeGraph.open(upstream)
+        assert set(remote.query(everything)) == set(local.query(everything))
+        assert len(remote) == len(local) and remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
+        assert any(r["t"].startswith("Edited ") for r in remote.query(EPISODE_TITLES))
+        # mirrors are kept per URL: the server's own URL is new to this machine
+        assert "incremental" not in build_store([site], upstream)
+        assert "incremental" in build_store([site], upstream)
+        monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "another-machine"))
+        assert "incremental" not in build_store([site], upstream)
+        monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "mirrors"))  # this machine's mirror is now stale
+        assert "incremental" not in build_store([site], upstream)
+        assert set(KnowledgeGraph.open(upstream).query(everything)) == set(local.query(everything))
