@@ -35,7 +35,9 @@ import urllib.request
 from pathlib import Path
 
 from kgraph.errors import StoreError
-from kgraph.query_worker import answer_rows
+from kgraph.query_worker import answer_rows, encode
+from kgraph.rdf import ntriples
+from kgraph.store import Store, _new_store, final_meta, from_ox, place_store
 
 __all__ = ["is_remote", "RemoteStore", "open_store", "server_build", "FullBuildNeeded", "META_GRAPH"]
 
@@ -55,8 +57,6 @@ def open_store(store: str | Path):
     """A RemoteStore for an http(s) URL, else the local kgraph Store at that path."""
     if is_remote(str(store)) and not isinstance(store, Path):
         return RemoteStore(str(store))
-    from kgraph.store import Store
-
     return Store(store)
 
 
@@ -200,8 +200,6 @@ class RemoteStore:
         return self._db
 
     def quads(self):
-        from kgraph.store import from_ox
-
         for q in self.db.quads_for_pattern(None, None, None, None):
             yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), None
 
@@ -253,8 +251,6 @@ def _tsv_answer(body: bytes, max_rows: int) -> dict:
 
 def _graph_answer(body: bytes, max_rows: int) -> dict:
     import pyoxigraph as ox
-
-    from kgraph.query_worker import encode
 
     triples = []
     for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
@@ -308,8 +304,6 @@ class _ServerWriter:
         self.count += lines
 
     def add_triples(self, triples) -> None:
-        from kgraph.rdf import ntriples
-
         for line in ntriples(triples):
             self._fh.write(line.encode("utf-8"))
             self.count += 1
@@ -319,8 +313,6 @@ class _ServerWriter:
 def _write_server(url: str, progress, mirror: Path, meta: dict):
     """write_store's counterpart for a server: the graph replaces the server's whole dataset
     (DROP ALL, then the file POSTed to its graph store), then the mirror is swapped in."""
-    from kgraph.store import _new_store, final_meta, place_store
-
     with _new_store(mirror) as tmp, tempfile.TemporaryFile() as fh:
         writer = _ServerWriter(tmp, fh)
         yield writer
@@ -358,9 +350,6 @@ _MAX_UPDATE = 1 << 20  # bytes: Oxigraph's server refuses a longer SPARQL reques
 def _send_change(url: str, mirror: Path, remove: list, add: list, meta: dict, extra) -> dict:
     """An incremental build's change as one SPARQL update (one transaction: the server never
     holds half of it), then the mirror moved on. A failed update leaves the mirror as it was."""
-    from kgraph.rdf import ntriples
-    from kgraph.store import _new_store, final_meta, place_store
-
     before = json.loads((mirror / "meta.json").read_text(encoding="utf-8")).get("quads", 0)
     final = final_meta(meta, before - len(set(remove)) + len(set(add)))
     text = (f"DELETE DATA {{ {''.join(ntriples(remove))} }} ;\nINSERT DATA {{ {''.join(ntriples(add))} }} ;\n"
