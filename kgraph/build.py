@@ -21,7 +21,6 @@ from kgraph.extract.orgs import OrgTable, load_org_table
 from kgraph.extract.site import (
     PageFacts,
     PageJob,
-    extract,
     map_pages,
     merge_organization,
     merge_person,
@@ -38,7 +37,7 @@ from kgraph.rdf import entity_triples, ntriples, page_triples
 from kgraph.remote import FullBuildNeeded, is_remote, server_build
 from kgraph.store import building, write_store
 
-__all__ = ["build_store", "build_corpus", "sample_site", "summarize", "scan", "open_sites"]
+__all__ = ["build_store", "sample_site", "scan", "open_sites"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total): total 0 when not known
 
@@ -88,28 +87,10 @@ def read_entry(entry: tuple[int, str, str], sites: list[Site]) -> FileRead:
     return FileRead(i, rel, signature(path), read_file(sites[i], Path(path), rel))
 
 
-def build_corpus(
-    sources: list[str | Path],
-    orgs: list[str | Path] = (),
-    progress: Progress | None = None,
-    workers: int = 1,
-) -> Corpus:
-    """Read and extract every source; a source that is not a site is an InputError naming it."""
-    sites = open_sites(sources)
-    files = list(scan(sites, progress, workers))
-    return extract((f.result for f in files), load_org_table(list(orgs)), workers=workers, progress=progress)
-
-
-def summarize(corpus: Corpus, triples: int, seconds: float) -> dict:
-    """The numbers `kgraph build` prints and meta.json keeps."""
-    pages = Counter(e.kind for e in corpus.episodes.values())
-    chapters = sum(len(e.chapters) for e in corpus.episodes.values())
-    return _summary(corpus, pages, chapters, len(corpus.citations), triples, seconds)
-
-
 def _summary(corpus: Corpus, pages: Counter, chapters: int, citations: int, triples: int, seconds: float) -> dict:
-    """summarize() from counts of the pages (by kind), their chapters and citations, and the
-    corpus's merged records (its episodes and citations need not be kept)."""
+    """The numbers `kgraph build` prints and meta.json keeps, from counts of the pages (by kind),
+    their chapters and citations, and the corpus's merged records (its episodes and citations
+    need not be kept)."""
     types: Counter = Counter()
     types["Show"] = len(corpus.shows)
     types["Episode"] = pages["episode"]
