@@ -151,6 +151,8 @@ def build_store(
                 summary = full_build(sites, table, identity, folder, progress, strict, workers or (os.cpu_count() or 1),
                                      writer)
     summary["seconds"] = round(time.perf_counter() - start, 2)
+    if is_remote(store):
+        summary["mirror"] = str(folder)  # a folder on this machine the user should know of
     return summary
 
 

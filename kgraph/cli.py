@@ -121,6 +121,8 @@ def _print_summary(s: dict, path: Path, quiet: bool) -> None:
     if s.get("incremental"):
         inc = s["incremental"]
         click.echo(f"  incremental: {inc['pages_extracted']} pages extracted, {inc['pages_rewritten']} rewritten")
+    if s.get("mirror"):
+        click.echo(f"  build cache for this server: {s['mirror']} (lets the next build send only what changed)")
     for item in skipped:
         line = f"  skipped {item['path']}: {item['reason']}"
         click.echo(f"kgraph: warning: {line.strip()}" if item["warning"] else line, err=item["warning"])

@@ -43,6 +43,10 @@ def built(server, tmp_path_factory):
     result = CliRunner().invoke(cli, ["build", str(SAMPLE), "--store", server])
     assert result.exit_code == 0, result.output
     assert f"Built {server}" in result.output
+    from kgraph.remote import mirror_folder
+
+    assert f"  build cache for this server: {mirror_folder(server)} " in result.output
+    assert (mirror_folder(server) / "cache.sqlite").is_file()
     local = tmp_path_factory.mktemp("local") / "store"
     KnowledgeGraph.build([SAMPLE], store=local)
     return server, KnowledgeGraph.open(local)
