@@ -274,3 +274,29 @@ def test_a_second_build_sends_the_server_only_the_change(tmp_path, monkeypatch):
         monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "mirrors"))  # this machine's mirror is now stale
         assert "incremental" not in build_store([site], upstream)
         assert set(KnowledgeGraph.open(upstream).query(everything)) == set(local.query(everything))
+
+
+def test_a_change_too_large_for_one_update_is_a_full_build(tmp_path, monkeypatch):
+    """A change past what the server takes in one request (Oxigraph: 1 MB; here made tiny) is
+    not split into several updates, which would leave the server half-changed in between: the
+    build is a full one, and the server holds the edited site's graph."""
+    import shutil
+
+    import kgraph.remote
+    from kgraph.build import build_store
+
+    monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "mirrors"))
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE, site)
+    page = sorted((site / "content").rglob("index.md"))[0]
+    with oxigraph_server(tmp_path / "db") as url:
+        build_store([site], url)
+        page.write_text(page.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        monkeypatch.setattr(kgraph.remote, "_MAX_UPDATE", 100)
+        assert "incremental" not in build_store([site], url)
+        local = KnowledgeGraph.build([site], store=tmp_path / "local", incremental=False)
+        everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+        assert set(KnowledgeGraph.open(url).query(everything)) == set(local.query(everything))
+        monkeypatch.setattr(kgraph.remote, "_MAX_UPDATE", 1 << 20)
+        page.write_text(page.read_text(encoding="utf-8").replace("title: Edited ", "title: ", 1), encoding="utf-8")
+        assert build_store([site], url)["incremental"]["pages_extracted"] == 1  # the mirror is current again
