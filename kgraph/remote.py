@@ -327,13 +327,20 @@ def _replace_dataset(url: str, fh, meta: dict, progress) -> None:
     fh.write(f"{_meta_triple(meta)} <{META_GRAPH}> .\n".encode())
     size = fh.tell()
     fh.seek(0)
-    try:
+    with _writing(url, "the build"):
         answer, _ = _http_response(update_url, b"DROP ALL", {"Content-Type": "application/sparql-update"}, 600.0)
         target = _bulk_target(gsp_url) if _is_oxigraph(answer) else gsp_url
         body = _Upload(fh, size, progress) if progress else fh
         _http(target, body, {"Content-Type": "application/n-quads", "Content-Length": str(size)}, 3600.0)
+
+
+@contextlib.contextmanager
+def _writing(url: str, what: str):
+    """A build's requests to the server, their failures as one-line StoreErrors naming it."""
+    try:
+        yield
     except _HttpError as e:
-        raise StoreError(f"{url}: the build could not be written: {e}") from None
+        raise StoreError(f"{url}: {what} could not be written: {e}") from None
     except TimeoutError:
         raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
 
@@ -357,12 +364,8 @@ def _send_change(url: str, mirror: Path, remove: list, add: list, meta: dict, ex
     if len(text.encode("utf-8")) > _MAX_UPDATE:
         raise FullBuildNeeded
     _, update_url, _ = _endpoints(url.rstrip("/"))
-    try:
+    with _writing(url, "the change"):
         _http(update_url, text.encode("utf-8"), {"Content-Type": "application/sparql-update"}, 600.0)
-    except _HttpError as e:
-        raise StoreError(f"{url}: the change could not be written: {e}") from None
-    except TimeoutError:
-        raise StoreError(f"{url}: the SPARQL server stopped answering during the build") from None
     with _new_store(mirror) as tmp:
         extra(tmp)
         return place_store(tmp, mirror, final)
