@@ -139,8 +139,8 @@ def build_store(
         "orgs": _files_digest(orgs),
     }
     # a SPARQL server's build cache lives in a local mirror folder; its graph goes to the server
-    folder, writer, apply = (server_build(str(store), progress) if is_remote(store)
-                             else (Path(store), write_store, None))
+    remote = is_remote(store)
+    folder, writer, apply = server_build(str(store), progress) if remote else (Path(store), write_store, None)
     with building(folder):  # from the start: a second build fails now, not after its extraction
         summary = None
         if incremental:
@@ -151,7 +151,7 @@ def build_store(
                 summary = full_build(sites, table, identity, folder, progress, strict, workers or (os.cpu_count() or 1),
                                      writer)
     summary["seconds"] = round(time.perf_counter() - start, 2)
-    if is_remote(store):
+    if remote:
         summary["mirror"] = str(folder)  # a folder on this machine the user should know of
     return summary
 
