@@ -1,5 +1,6 @@
 """Server mode: --store URL against a real Oxigraph server (the `oxigraph` binary from PyPI)."""
 
+import contextlib
 import http.server
 import threading
 import urllib.error
@@ -181,38 +182,43 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def recording_proxy(upstream: str, disguised: bool = False):
+    """A _Recorder in front of upstream: yields (its URL, the list of requests it passed on)."""
+    handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": [], "disguised": disguised})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{proxy.server_address[1]}", handler.seen
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
 @pytest.mark.parametrize("disguised", [False, True])
 def test_build_asks_an_oxigraph_server_for_its_bulk_loader(tmp_path, disguised):
     """An Oxigraph server loads the graph with its bulk loader (10,000 episodes: 37 s instead
     of 140 s in one transaction); a server that does not say it is Oxigraph gets the plain
     Graph Store Protocol request. Either way the server then holds the graph."""
-    with oxigraph_server(tmp_path / "db") as upstream:
-        handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": [], "disguised": disguised})
-        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=proxy.serve_forever, daemon=True).start()
-        try:
-            url = f"http://127.0.0.1:{proxy.server_address[1]}"
-            result = run("build", SAMPLE, "--store", url)
-            assert result.exit_code == 0, result.output
-            loads = [path for method, path, _ in handler.seen if method == "POST" and path.startswith("/store")]
-            assert loads == (["/store"] if disguised else ["/store?no_transaction&lenient"])
-            local = KnowledgeGraph.build([SAMPLE], store=tmp_path / "local")
-            remote = KnowledgeGraph.open(upstream)
-            assert len(remote) == len(local) and remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
-            # queries: SPARQL TSV from a server that says it is Oxigraph, JSON from any other
-            through = KnowledgeGraph.open(url)
-            for name in ("episodes", "page-tags", "most-cited-works", EPISODE_COUNT, "ASK { ?s ?p ?o }",
-                         "SELECT ?x WHERE { ?s ?p ?o } LIMIT 0", "SELECT ?x WHERE { BIND(1 AS ?y) }"):
-                assert through.query(name) == local.query(name), name
-            accepts = {accept.split(",")[0] for method, path, accept in handler.seen if path == "/query"}
-            assert accepts == ({"application/sparql-results+json"} if disguised else
-                               {"application/sparql-results+json", "text/tab-separated-values"})
-            with pytest.raises(TooManyRows):
-                run_query(through._store, EPISODE_TITLES, max_rows=1)
-            assert through._store._read_meta() == through._store.meta and through._store.meta["build_id"]
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
+    with oxigraph_server(tmp_path / "db") as upstream, recording_proxy(upstream, disguised) as (url, seen):
+        result = run("build", SAMPLE, "--store", url)
+        assert result.exit_code == 0, result.output
+        loads = [path for method, path, _ in seen if method == "POST" and path.startswith("/store")]
+        assert loads == (["/store"] if disguised else ["/store?no_transaction&lenient"])
+        local = KnowledgeGraph.build([SAMPLE], store=tmp_path / "local")
+        remote = KnowledgeGraph.open(upstream)
+        assert len(remote) == len(local) and remote.query(EPISODE_TITLES) == local.query(EPISODE_TITLES)
+        # queries: SPARQL TSV from a server that says it is Oxigraph, JSON from any other
+        through = KnowledgeGraph.open(url)
+        for name in ("episodes", "page-tags", "most-cited-works", EPISODE_COUNT, "ASK { ?s ?p ?o }",
+                     "SELECT ?x WHERE { ?s ?p ?o } LIMIT 0", "SELECT ?x WHERE { BIND(1 AS ?y) }"):
+            assert through.query(name) == local.query(name), name
+        accepts = {accept.split(",")[0] for method, path, accept in seen if path == "/query"}
+        assert accepts == ({"application/sparql-results+json"} if disguised else
+                           {"application/sparql-results+json", "text/tab-separated-values"})
+        with pytest.raises(TooManyRows):
+            run_query(through._store, EPISODE_TITLES, max_rows=1)
+        assert through._store._read_meta() == through._store.meta and through._store.meta["build_id"]
 
 
 def test_remote_build_shows_the_upload(tmp_path):
@@ -248,18 +254,13 @@ def test_a_second_build_sends_the_server_only_the_change(tmp_path, monkeypatch):
     page = sorted((site / "content").rglob("index.md"))[0]
     everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     with oxigraph_server(tmp_path / "db") as upstream:
-        handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": []})
-        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=proxy.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{proxy.server_address[1]}"
-        assert "incremental" not in build_store([site], url)
-        page.write_text(page.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
-        handler.seen.clear()
-        second = build_store([site], url)
-        proxy.shutdown()
-        proxy.server_close()
+        with recording_proxy(upstream) as (url, seen):
+            assert "incremental" not in build_store([site], url)
+            page.write_text(page.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+            seen.clear()
+            second = build_store([site], url)
         assert second["incremental"]["pages_extracted"] == 1
-        writes = [(method, path) for method, path, _ in handler.seen if path != "/query"]
+        writes = [(method, path) for method, path, _ in seen if path != "/query"]
         assert writes == [("POST", "/update")]  # one SPARQL update: no DROP ALL, no upload
         local = KnowledgeGraph.build([site], store=tmp_path / "local", incremental=False)
         remote = KnowledgeGraph.open(upstream)
