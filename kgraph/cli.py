@@ -328,6 +328,49 @@ def explain(entity: str, store: Path | None) -> None:
     click.echo("\n".join(explain_entity(KnowledgeGraph.open(_store_path(store)), entity).lines()))
 
 
+@cli.command()
+@click.option("--forget", metavar="URL", help="Delete the mirror of this server (its URL, or the folder name listed); "
+              "its next build is a full one.")
+@click.option("--prune", is_flag=True,
+              help="Delete the mirrors whose server now holds another build's graph (no use any more).")
+@_friendly
+def mirrors(forget: str | None, prune: bool) -> None:
+    """List this machine's mirrors of SPARQL servers: the build caches that let a build into a
+    server send only what changed ($KGRAPH_MIRROR_DIR, else ~/.cache/kgraph/servers)."""
+    from kgraph import mirrors as m
+    from kgraph.errors import InputError
+    from kgraph.remote import mirrors_root
+
+    if forget and prune:
+        raise InputError("--forget and --prune: give one of them")
+    if forget:
+        gone = m.forget(forget)
+        click.echo(f"Deleted the mirror of {gone.server or gone.folder.name} ({_mb(gone.size)}): {gone.folder}")
+        return
+    if prune:
+        for mirror, state, deleted in m.prune():
+            click.echo(f"{'deleted' if deleted else 'kept':<8} {mirror.server or mirror.folder.name}  "
+                       f"({_STATES[state]}, {_mb(mirror.size)})")
+        return
+    found = m.list_mirrors()
+    click.echo(f"Mirrors in {mirrors_root()}: {len(found)}, {_mb(sum(x.size for x in found))}")
+    for x in found:
+        click.echo(f"  {x.server or '(server not recorded)'}\n    built {x.built or '?'}, {x.quads} triples, "
+                   f"{_mb(x.size)}, folder {x.folder.name}")
+
+
+_STATES = {
+    "current": "the server holds its graph: the next build can be incremental",
+    "stale": "the server holds another build's graph",
+    "unreachable": "the server did not answer",
+    "unknown": "its server is not recorded; --forget FOLDER deletes it",
+}
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
 def main() -> None:
     cli(prog_name="kgraph")
 

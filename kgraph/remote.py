@@ -264,11 +264,15 @@ class FullBuildNeeded(Exception):
     """An incremental change the server cannot take in one update: build in full instead."""
 
 
+def mirrors_root() -> Path:
+    """Where this machine keeps its mirrors: $KGRAPH_MIRROR_DIR, else ~/.cache/kgraph/servers."""
+    return Path(os.environ.get("KGRAPH_MIRROR_DIR") or Path.home() / ".cache" / "kgraph" / "servers")
+
+
 def mirror_folder(url: str) -> Path:
     """This machine's folder for a server's build cache (one per server URL): what lets the next
-    build send the server only what changed. $KGRAPH_MIRROR_DIR moves them all."""
-    root = os.environ.get("KGRAPH_MIRROR_DIR") or Path.home() / ".cache" / "kgraph" / "servers"
-    return Path(root) / hashlib.sha1(url.rstrip("/").encode("utf-8")).hexdigest()[:16]
+    build send the server only what changed (kgraph.mirrors lists and removes them)."""
+    return mirrors_root() / hashlib.sha1(url.rstrip("/").encode("utf-8")).hexdigest()[:16]
 
 
 def server_build(url: str, progress=None) -> tuple:
@@ -318,7 +322,7 @@ def _write_server(url: str, progress, mirror: Path, meta: dict):
         yield writer
         final = final_meta(meta, writer.count)
         _replace_dataset(url, fh, final, progress)
-        writer.meta = place_store(tmp, mirror, final)
+        writer.meta = place_store(tmp, mirror, {**final, "server": url.rstrip("/")})  # for kgraph mirrors
 
 
 def _replace_dataset(url: str, fh, meta: dict, progress) -> None:
@@ -368,7 +372,7 @@ def _send_change(url: str, mirror: Path, remove: list, add: list, meta: dict, ex
         _http(update_url, text.encode("utf-8"), {"Content-Type": "application/sparql-update"}, 600.0)
     with _new_store(mirror) as tmp:
         extra(tmp)
-        return place_store(tmp, mirror, final)
+        return place_store(tmp, mirror, {**final, "server": url.rstrip("/")})
 
 
 class _Upload:

@@ -301,3 +301,67 @@ def test_a_change_too_large_for_one_update_is_a_full_build(tmp_path, monkeypatch
         monkeypatch.setattr(kgraph.remote, "_MAX_UPDATE", 1 << 20)
         page.write_text(page.read_text(encoding="utf-8").replace("title: Edited ", "title: ", 1), encoding="utf-8")
         assert build_store([site], url)["incremental"]["pages_extracted"] == 1  # the mirror is current again
+
+
+def test_mirrors_are_listed_pruned_and_forgotten(tmp_path, monkeypatch):
+    """`kgraph mirrors` names each server this machine built into; --prune deletes only the
+    mirror whose server now holds another build's graph (a server that does not answer keeps
+    its mirror); --forget deletes one by URL or folder, and is refused while a build uses it."""
+    import json
+    import threading
+
+    from kgraph.remote import mirror_folder
+    from kgraph.store import build_lock
+
+    here = tmp_path / "mirrors"
+    monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(here))
+    with oxigraph_server(tmp_path / "a") as a:
+        with oxigraph_server(tmp_path / "b") as b:
+            for url in (a, b):
+                assert run("build", SAMPLE, "--store", url + "/", "-q").exit_code == 0
+            listing = run("mirrors")
+            assert listing.exit_code == 0, listing.output
+            assert listing.output.startswith(f"Mirrors in {here}: 2, ")
+            triples = len(KnowledgeGraph.open(a))
+            for url in (a, b):
+                assert f"  {url}\n    built " in listing.output
+                assert f", {triples} triples, " in listing.output
+                assert f"folder {mirror_folder(url).name}" in listing.output
+        # b is stopped now; a gets a build from another machine, so this one's mirror of a is stale
+        monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "another-machine"))
+        assert run("build", SAMPLE, "--store", a, "-q").exit_code == 0
+        monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(here))
+        old = here / "0123456789abcdef"  # a mirror from before kgraph recorded its server
+        old.mkdir()
+        (old / "meta.json").write_text(json.dumps({"build_id": "x", "quads": 5}))
+        pruned = run("mirrors", "--prune")
+        assert pruned.exit_code == 0, pruned.output
+        assert f"deleted  {a}  (the server holds another build's graph, " in pruned.output
+        assert f"kept     {b}  (the server did not answer, " in pruned.output
+        assert "kept     0123456789abcdef  (its server is not recorded" in pruned.output
+        assert not mirror_folder(a).exists() and mirror_folder(b).is_dir() and old.is_dir()
+        assert "incremental" not in KnowledgeGraph.build([SAMPLE], store=a).summary  # a full build, a new mirror
+
+    held, release = threading.Event(), threading.Event()
+
+    def build_running():
+        with build_lock(mirror_folder(b)):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=build_running)
+    thread.start()
+    try:
+        held.wait(30)
+        busy = run("mirrors", "--forget", b)
+        assert busy.exit_code == 1 and "another build is running" in busy.output
+        assert mirror_folder(b).is_dir()
+    finally:
+        release.set()
+        thread.join()
+    assert run("mirrors", "--forget", b).exit_code == 0 and not mirror_folder(b).exists()
+    assert run("mirrors", "--forget", old.name).exit_code == 0 and not old.exists()
+    missing = run("mirrors", "--forget", b)
+    assert missing.exit_code == 1
+    assert missing.output == (f"kgraph: error: {b}: no mirror of that server in {here} (mirrors: {a})\n")
+    assert run("mirrors").output.startswith(f"Mirrors in {here}: 1, ")
