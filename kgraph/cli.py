@@ -333,16 +333,21 @@ def explain(entity: str, store: Path | None) -> None:
               "its next build is a full one.")
 @click.option("--prune", is_flag=True,
               help="Delete the mirrors whose server now holds another build's graph (no use any more).")
+@click.option("--store", "store", default=None, metavar="URL",
+              help="Only this server's mirror, and whether its next build can be incremental.")
 @_friendly
-def mirrors(forget: str | None, prune: bool) -> None:
+def mirrors(forget: str | None, prune: bool, store: str | None) -> None:
     """List this machine's mirrors of SPARQL servers: the build caches that let a build into a
     server send only what changed ($KGRAPH_MIRROR_DIR, else ~/.cache/kgraph/servers)."""
     from kgraph import mirrors as m
     from kgraph.errors import InputError
-    from kgraph.remote import mirrors_root
+    from kgraph.remote import is_remote, mirror_folder, mirrors_root
 
-    if forget and prune:
-        raise InputError("--forget and --prune: give one of them")
+    if sum(map(bool, (forget, prune, store))) > 1:
+        raise InputError("--forget, --prune and --store: give one of them")
+    if store and not is_remote(store):
+        raise InputError(f"--store {store}: mirrors are kept for SPARQL servers (an http(s) URL); "
+                         "a store folder keeps its build cache inside it")
     if forget:
         gone = m.forget(forget)
         click.echo(f"Deleted the mirror of {gone.server or gone.folder.name} ({_mb(gone.size)}): {gone.folder}")
@@ -353,10 +358,17 @@ def mirrors(forget: str | None, prune: bool) -> None:
                        f"({_STATES[state]}, {_mb(mirror.size)})")
         return
     found = m.list_mirrors()
+    if store:
+        found = [x for x in found if x.folder == mirror_folder(store)]
+        if not found:
+            click.echo(f"No mirror of {store} in {mirrors_root()}: the next build into it is a full one")
+            return
     click.echo(f"Mirrors in {mirrors_root()}: {len(found)}, {_mb(sum(x.size for x in found))}")
     for x in found:
         click.echo(f"  {x.server or '(server not recorded)'}\n    built {x.built or '?'}, {x.quads} triples, "
                    f"{_mb(x.size)}, folder {x.folder.name}")
+        if store:
+            click.echo(f"    {_STATES[m.status(x)]}")
 
 
 _STATES = {

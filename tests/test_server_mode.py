@@ -327,10 +327,14 @@ def test_mirrors_are_listed_pruned_and_forgotten(tmp_path, monkeypatch):
                 assert f"  {url}\n    built " in listing.output
                 assert f", {triples} triples, " in listing.output
                 assert f"folder {mirror_folder(url).name}" in listing.output
+            one = run("mirrors", "--store", a)
+            assert one.output.startswith(f"Mirrors in {here}: 1, ") and f"  {b}\n" not in one.output
+            assert one.output.endswith("    the server holds its graph: the next build can be incremental\n")
         # b is stopped now; a gets a build from another machine, so this one's mirror of a is stale
         monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(tmp_path / "another-machine"))
         assert run("build", SAMPLE, "--store", a, "-q").exit_code == 0
         monkeypatch.setenv("KGRAPH_MIRROR_DIR", str(here))
+        assert run("mirrors", "--store", a).output.endswith("    the server holds another build's graph\n")
         old = here / "0123456789abcdef"  # a mirror from before kgraph recorded its server
         old.mkdir()
         (old / "meta.json").write_text(json.dumps({"build_id": "x", "quads": 5}))
@@ -365,3 +369,6 @@ def test_mirrors_are_listed_pruned_and_forgotten(tmp_path, monkeypatch):
     assert missing.exit_code == 1
     assert missing.output == (f"kgraph: error: {b}: no mirror of that server in {here} (mirrors: {a})\n")
     assert run("mirrors").output.startswith(f"Mirrors in {here}: 1, ")
+    assert run("mirrors", "--store", b).output == f"No mirror of {b} in {here}: the next build into it is a full one\n"
+    local = run("mirrors", "--store", tmp_path / "store")
+    assert local.exit_code == 1 and local.output.startswith(f"kgraph: error: --store {tmp_path / 'store'}: mirrors are")
