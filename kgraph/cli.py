@@ -376,6 +376,7 @@ _STATES = {
     "stale": "the server holds another build's graph",
     "unreachable": "the server did not answer",
     "unknown": "its server is not recorded; --forget FOLDER deletes it",
+    "busy": "a build is writing it",
 }
 
 

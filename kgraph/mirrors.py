@@ -89,16 +89,20 @@ def forget(which: str, root: Path | None = None) -> Mirror:
 
 
 def prune(root: Path | None = None) -> list[tuple[Mirror, str, bool]]:
-    """Delete the stale mirrors; keep the current ones, and those whose server did not answer or
-    is not recorded (they may still be of use). (mirror, status, deleted) for each mirror."""
+    """Delete the stale mirrors; keep the current ones, those whose server did not answer or is
+    not recorded (they may still be of use), and those a build is writing ('busy').
+    (mirror, status, deleted) for each mirror."""
     done = []
     for mirror in list_mirrors(root):
         state = status(mirror)
-        if state == "stale":
-            _remove(mirror.folder)
-        else:
-            with building(mirror.folder):  # clears what killed builds left beside it
-                pass
+        try:
+            if state == "stale":
+                _remove(mirror.folder)
+            else:
+                with building(mirror.folder):  # clears what killed builds left beside it
+                    pass
+        except StoreError:  # a build is writing it: not this one's to delete
+            state = "busy"
         done.append((mirror, state, state == "stale"))
     return done
 

@@ -359,6 +359,7 @@ def test_mirrors_are_listed_pruned_and_forgotten(tmp_path, monkeypatch):
         held.wait(30)
         busy = run("mirrors", "--forget", b)
         assert busy.exit_code == 1 and "another build is running" in busy.output
+        assert f"kept     {b}  (a build is writing it, " in run("mirrors", "--prune").output
         assert mirror_folder(b).is_dir()
     finally:
         release.set()
