@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 from kgraph.errors import StoreError
 from kgraph.query_worker import answer_rows, encode
@@ -93,21 +95,44 @@ def _http_response(url: str, data=None, headers: dict | None = None, timeout: fl
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.headers, resp.read()
-    except urllib.error.HTTPError as e:
+    except OSError as e:  # HTTPError, URLError and TimeoutError among them
+        raise _failure(url, e) from None
+
+
+def _failure(url: str, e: OSError) -> Exception:
+    """What a failed request raises: _HttpError for an HTTP status, TimeoutError past the time
+    limit, a StoreError naming the endpoint otherwise."""
+    if isinstance(e, urllib.error.HTTPError):
         try:
             body = e.read().decode("utf-8", "replace").strip()
         except OSError:
             body = ""
-        first = body.splitlines()[0][:300] if body else str(e.reason)
-        raise _HttpError(e.code, first) from None
-    except urllib.error.URLError as e:
-        if isinstance(e.reason, TimeoutError):
-            raise TimeoutError from None
-        raise StoreError(f"{url}: cannot reach the SPARQL endpoint ({e.reason})") from None
-    except TimeoutError:
-        raise
-    except OSError as e:
-        raise StoreError(f"{url}: connection to the SPARQL endpoint failed ({e})") from None
+        return _HttpError(e.code, body.splitlines()[0][:300] if body else str(e.reason))
+    if isinstance(e, TimeoutError) or isinstance(e, urllib.error.URLError) and isinstance(e.reason, TimeoutError):
+        return TimeoutError()
+    if isinstance(e, urllib.error.URLError):
+        return StoreError(f"{url}: cannot reach the SPARQL endpoint ({e.reason})")
+    return StoreError(f"{url}: connection to the SPARQL endpoint failed ({e})")
+
+
+class _Arriving:
+    """A server's answer, read as it arrives. A failure on the way is a StoreError naming the
+    server, not an OSError, which an export would report as a failure to write its own file."""
+
+    def __init__(self, resp, url: str) -> None:
+        self.resp, self.url = resp, url
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            block = self.resp.read(n)
+        except (OSError, http.client.HTTPException) as e:
+            self._broke_off("it stopped answering" if isinstance(_failure(self.url, e), TimeoutError) else e)
+        if not block and n and self.resp.length:  # http.client ends a short answer without a word
+            self._broke_off(f"{self.resp.length} bytes short of the length it announced")
+        return block
+
+    def _broke_off(self, why: object) -> NoReturn:
+        raise StoreError(f"{self.url}: the graph broke off on its way from the server ({why})") from None
 
 
 class RemoteStore:
@@ -178,24 +203,38 @@ class RemoteStore:
             return _tsv_answer(body, max_rows)
         raise StoreError(f"{self.query_url}: unexpected response type {ctype or 'none'!r}")
 
+    @contextlib.contextmanager
+    def graph(self):
+        """The whole graph (without the meta record) as the server's N-Triples, a file-like
+        object read as the answer arrives: a reader need not hold all of it (784 MB at 10,000
+        episodes) at once."""
+        text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the default graph: the meta record is apart
+        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "application/n-triples"}
+        req = urllib.request.Request(self.query_url, data=text.encode("utf-8"), headers=headers, method="POST")
+        try:
+            resp = urllib.request.urlopen(req, timeout=_MATERIALIZE_TIMEOUT)
+        except OSError as e:
+            failure = _failure(self.query_url, e)
+            if isinstance(failure, TimeoutError):
+                raise StoreError(f"{self.query_url}: no answer within {_MATERIALIZE_TIMEOUT:g} s") from None
+            if isinstance(failure, _HttpError):
+                raise StoreError(f"{self.query_url}: {failure}") from None
+            raise failure from None
+        with resp:
+            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype not in ("application/n-triples", "text/plain"):
+                raise StoreError(f"{self.query_url}: the whole graph came as {ctype or 'no type'!r}, not N-Triples")
+            yield _Arriving(resp, self.query_url)
+
     @property
     def db(self):
         """The whole graph (without the meta record) in an in-memory pyoxigraph Store, fetched once."""
         if self._db is None:
             import pyoxigraph as ox
 
-            text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the default graph: the meta record is apart
-            headers = {"Content-Type": "application/sparql-query; charset=utf-8",
-                       "Accept": "application/n-triples"}
-            try:
-                _, body = _http(self.query_url, text.encode("utf-8"), headers, _MATERIALIZE_TIMEOUT)
-            except _HttpError as e:
-                raise StoreError(f"{self.query_url}: {e}") from None
-            except TimeoutError:
-                raise StoreError(f"{self.query_url}: fetching the graph took over "
-                                 f"{_MATERIALIZE_TIMEOUT:g} s") from None
             db = ox.Store()
-            db.bulk_load(body, format=ox.RdfFormat.N_TRIPLES)
+            with self.graph() as body:
+                db.bulk_load(body, format=ox.RdfFormat.N_TRIPLES)
             self._db = db
         return self._db
 

@@ -99,6 +99,36 @@ def test_export_graphml_from_the_server(built, tmp_path):
     assert remote._store._db is None  # the server answered the entity graph's queries: no copy of its graph
 
 
+def test_rdf_exports_stream_from_the_server(built, tmp_path):
+    """Turtle, N-Triples and JSON-LD of a server's graph are written as its answer arrives (a
+    copy of the graph in memory first took 102 s and 2.3 GB for N-Triples at 10,000 episodes):
+    the same triples as a local export, and no copy kept. An answer that breaks off is a
+    one-line error naming the server, and leaves no file."""
+    import pyoxigraph as ox
+
+    url, local = built
+    for fmt, rdf_format in (("nt", ox.RdfFormat.N_TRIPLES), ("turtle", ox.RdfFormat.TURTLE),
+                            ("jsonld", ox.RdfFormat.JSON_LD)):
+        out, mine = tmp_path / f"remote.{fmt}", tmp_path / f"local.{fmt}"
+        result = run("export", fmt, "-o", out, "--store", url)
+        assert result.exit_code == 0, result.output
+        local.export(fmt, mine)
+        theirs, ours = (set(ox.parse(path=str(p), format=rdf_format)) for p in (out, mine))
+        assert theirs == ours and len(ours) == len(local)
+    remote = KnowledgeGraph.open(url)
+    assert set(ox.parse(remote.serialize("turtle"), format=ox.RdfFormat.TURTLE)) == ours  # the dashboard's download
+    assert remote._store._db is None
+    with recording_proxy(url, cut=True) as (cut, _):
+        out = tmp_path / "cut.nt"
+        result = run("export", "nt", "-o", out, "--store", cut)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"kgraph: error: {cut}/query: the graph broke off on its way from the server")
+        assert len(result.output.strip().splitlines()) == 1
+        assert sorted(p.name for p in tmp_path.iterdir() if "cut" in p.name) == []
+        with pytest.raises(StoreError, match="broke off"):
+            assert KnowledgeGraph.open(cut).db is None  # the in-memory copy reads the same way, and fails
+
+
 def test_refused_queries_are_still_refused(built):
     url, _ = built
     with pytest.raises(QueryRefused):
@@ -152,11 +182,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     """Passes every request on to a real server and notes its method and path; says it is that
     server (its Server header) unless `disguised`, as a proxy in front of it might."""
 
-    upstream, seen, disguised, server_name = "", [], False, ""
+    upstream, seen, disguised, server_name, cut = "", [], False, "", False
 
     def _forward(self):
         size = int(self.headers.get("Content-Length") or 0)
-        req = urllib.request.Request(self.upstream + self.path, data=self.rfile.read(size) if size else None,
+        data = self.rfile.read(size) if size else None
+        req = urllib.request.Request(self.upstream + self.path, data=data,
                                      method=self.command, headers={k: v for k, v in self.headers.items()
                                                                    if k.lower() in ("content-type", "accept")})
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -171,6 +202,10 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", headers.get("Content-Type", "text/plain"))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if self.cut and data and b"CONSTRUCT" in data:  # the answer breaks off half-way
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _forward
@@ -183,9 +218,10 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def recording_proxy(upstream: str, disguised: bool = False):
-    """A _Recorder in front of upstream: yields (its URL, the list of requests it passed on)."""
-    handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": [], "disguised": disguised})
+def recording_proxy(upstream: str, disguised: bool = False, cut: bool = False):
+    """A _Recorder in front of upstream: yields (its URL, the list of requests it passed on).
+    With cut, the answers to CONSTRUCT queries break off half-way."""
+    handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": [], "disguised": disguised, "cut": cut})
     proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
