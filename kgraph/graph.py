@@ -12,8 +12,11 @@ from kgraph.remote import open_store
 from kgraph.store import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import networkx as nx
     import pandas as pd
+    import pyoxigraph as ox
     from rdflib import Graph
 
 __all__ = ["KnowledgeGraph", "default_store"]
@@ -111,6 +114,13 @@ class KnowledgeGraph:
         from kgraph.export import rdf_bytes
 
         return rdf_bytes(self._store, fmt)
+
+    def construct(self, query: str) -> Iterator[ox.Triple]:
+        """A CONSTRUCT query's triples (SPARQL text, prefixes written out) as pyoxigraph triples,
+        as they come, for large answers: no rdflib terms, no row cap, no time limit."""
+        from kgraph.export import construct
+
+        return construct(self._store, query)
 
     def export(self, fmt: str, path: str | Path) -> Path:
         """Write the graph as turtle, nt, jsonld or graphml."""

@@ -48,6 +48,7 @@ _META_PREDICATE = "https://w3id.org/kgraph/ontology#buildMeta"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _MATERIALIZE_TIMEOUT = 600.0
+WHOLE_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the default graph: the meta record is apart
 
 
 def is_remote(store: object) -> bool:
@@ -132,7 +133,7 @@ class _Arriving:
         return block
 
     def _broke_off(self, why: object) -> NoReturn:
-        raise StoreError(f"{self.url}: the graph broke off on its way from the server ({why})") from None
+        raise StoreError(f"{self.url}: the answer broke off on its way from the server ({why})") from None
 
 
 class RemoteStore:
@@ -204,11 +205,10 @@ class RemoteStore:
         raise StoreError(f"{self.query_url}: unexpected response type {ctype or 'none'!r}")
 
     @contextlib.contextmanager
-    def graph(self):
-        """The whole graph (without the meta record) as the server's N-Triples, a file-like
-        object read as the answer arrives: a reader need not hold all of it (784 MB at 10,000
+    def construct(self, text: str):
+        """A CONSTRUCT query's triples as the server's N-Triples, a file-like object read as the
+        answer arrives: a reader need not hold all of it (the whole graph: 784 MB at 10,000
         episodes) at once."""
-        text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the default graph: the meta record is apart
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "application/n-triples"}
         req = urllib.request.Request(self.query_url, data=text.encode("utf-8"), headers=headers, method="POST")
         try:
@@ -223,7 +223,7 @@ class RemoteStore:
         with resp:
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if ctype not in ("application/n-triples", "text/plain"):
-                raise StoreError(f"{self.query_url}: the whole graph came as {ctype or 'no type'!r}, not N-Triples")
+                raise StoreError(f"{self.query_url}: the triples came as {ctype or 'no type'!r}, not N-Triples")
             yield _Arriving(resp, self.query_url)
 
     @property
@@ -233,7 +233,7 @@ class RemoteStore:
             import pyoxigraph as ox
 
             db = ox.Store()
-            with self.graph() as body:
+            with self.construct(WHOLE_GRAPH) as body:
                 db.bulk_load(body, format=ox.RdfFormat.N_TRIPLES)
             self._db = db
         return self._db

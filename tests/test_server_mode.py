@@ -115,14 +115,22 @@ def test_rdf_exports_stream_from_the_server(built, tmp_path):
         local.export(fmt, mine)
         theirs, ours = (set(ox.parse(path=str(p), format=rdf_format)) for p in (out, mine))
         assert theirs == ours and len(ours) == len(local)
+    from kgraph.app import data
+
     remote = KnowledgeGraph.open(url)
     assert set(ox.parse(remote.serialize("turtle"), format=ox.RdfFormat.TURTLE)) == ours  # the dashboard's download
-    assert remote._store._db is None
+    index, local_index = data.build_index(remote), data.build_index(local)
+    kept = set(data.filter_graph(index, data.Filters(shows=("Model Minds",))))
+    assert kept == set(data.filter_graph(local_index, data.Filters(shows=("Model Minds",))))
+    part = data.export_bytes(remote, index, "turtle", kept)  # the download of a filter's part
+    assert part == data.export_bytes(local, local_index, "turtle", kept)
+    assert 0 < len(set(ox.parse(part, format=ox.RdfFormat.TURTLE))) < len(ours)
+    assert remote._store._db is None  # neither copied the server's graph
     with recording_proxy(url, cut=True) as (cut, _):
         out = tmp_path / "cut.nt"
         result = run("export", "nt", "-o", out, "--store", cut)
         assert result.exit_code == 1
-        assert result.output.startswith(f"kgraph: error: {cut}/query: the graph broke off on its way from the server")
+        assert result.output.startswith(f"kgraph: error: {cut}/query: the answer broke off on its way from the server")
         assert len(result.output.strip().splitlines()) == 1
         assert sorted(p.name for p in tmp_path.iterdir() if "cut" in p.name) == []
         with pytest.raises(StoreError, match="broke off"):
