@@ -25,7 +25,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kgraph.errors import ExportError, KgraphError
+from kgraph.errors import ExportError, KgraphError, QueryError
 from kgraph.namespaces import ENTITY_LINKS, PREFIXES
 from kgraph.query import run_query
 from kgraph.remote import WHOLE_GRAPH, RemoteStore
@@ -279,8 +279,14 @@ def construct(db: ox.Store | Store, text: str) -> Iterator[ox.Triple]:
         with db.construct(text) as arriving:
             for quad in ox.parse(arriving, format=ox.RdfFormat.N_TRIPLES):
                 yield quad.triple
-    else:
-        yield from _query(db, text)
+        return
+    try:
+        answer = _query(db, text)
+    except SyntaxError as e:
+        raise QueryError(f"SPARQL syntax error: {e}") from None
+    if not isinstance(answer, ox.QueryTriples):
+        raise QueryError("construct() takes a CONSTRUCT or DESCRIBE query")
+    yield from answer
 
 
 def _write_oxigraph(fmt: str) -> Callable[[ox.Store, Path], None]:

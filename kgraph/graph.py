@@ -116,11 +116,14 @@ class KnowledgeGraph:
         return rdf_bytes(self._store, fmt)
 
     def construct(self, query: str) -> Iterator[ox.Triple]:
-        """A CONSTRUCT query's triples (SPARQL text, prefixes written out) as pyoxigraph triples,
-        as they come, for large answers: no rdflib terms, no row cap, no time limit."""
+        """A CONSTRUCT query's triples as pyoxigraph triples, as they come, for large answers: no
+        rdflib terms, no row cap, no time limit. Checked and given the common prefixes as query()
+        does; QueryError for another kind of query."""
         from kgraph.export import construct
+        from kgraph.query import _prefix_block, check_query
 
-        return construct(self._store, query)
+        runnable = check_query(query)
+        return construct(self._store, _prefix_block(runnable) + runnable)
 
     def export(self, fmt: str, path: str | Path) -> Path:
         """Write the graph as turtle, nt, jsonld or graphml."""

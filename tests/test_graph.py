@@ -224,6 +224,24 @@ def test_query_df_and_networkx(sample_kg):
     assert {"citation", "actor", "author", "partOfSeries"} <= relations
 
 
+def test_construct_gives_pyoxigraph_triples_as_query_does_rdflib_ones(sample_kg):
+    import pyoxigraph as ox
+
+    from kgraph.errors import QueryError, QueryRefused
+
+    text = "CONSTRUCT { ?e schema:name ?t } WHERE { ?e a schema:PodcastEpisode ; schema:name ?t }"  # prefixes given
+    triples = list(sample_kg.construct(text))
+    assert all(isinstance(t, ox.Triple) for t in triples) and len(triples) == 6
+    as_rdflib = {(str(s), str(o)) for s, _, o in sample_kg.query(text)}
+    assert {(t.subject.value, t.object.value) for t in triples} == as_rdflib
+    with pytest.raises(QueryError, match="CONSTRUCT or DESCRIBE"):
+        list(sample_kg.construct("SELECT ?s WHERE { ?s ?p ?o }"))
+    with pytest.raises(QueryError, match="syntax error"):
+        list(sample_kg.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p "))
+    with pytest.raises(QueryRefused):
+        sample_kg.construct("CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+
+
 def test_counts_stored_at_build_time_match_the_graph(sample_kg):
     assert statistics_mismatches(sample_kg) == []
     top = sample_kg.query("most-cited-works")[0]
