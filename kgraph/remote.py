@@ -96,11 +96,11 @@ def _http_response(url: str, data=None, headers: dict | None = None, timeout: fl
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.headers, resp.read()
-    except OSError as e:  # HTTPError, URLError and TimeoutError among them
+    except (OSError, http.client.HTTPException) as e:  # HTTPError, URLError and TimeoutError are OSErrors
         raise _failure(url, e) from None
 
 
-def _failure(url: str, e: OSError) -> Exception:
+def _failure(url: str, e: Exception) -> Exception:
     """What a failed request raises: _HttpError for an HTTP status, TimeoutError past the time
     limit, a StoreError naming the endpoint otherwise."""
     if isinstance(e, urllib.error.HTTPError):

@@ -133,6 +133,8 @@ def test_rdf_exports_stream_from_the_server(built, tmp_path):
         assert result.output.startswith(f"kgraph: error: {cut}/query: the answer broke off on its way from the server")
         assert len(result.output.strip().splitlines()) == 1
         assert sorted(p.name for p in tmp_path.iterdir() if "cut" in p.name) == []
+        with pytest.raises(StoreError, match="connection to the SPARQL endpoint failed"):  # a query's answer too
+            KnowledgeGraph.open(cut).query('SELECT ?x WHERE { BIND("CONSTRUCT" AS ?x) }')
         with pytest.raises(StoreError, match="broke off"):
             assert KnowledgeGraph.open(cut).db is None  # the in-memory copy reads the same way, and fails
 
