@@ -7,7 +7,7 @@ build (`kgraph build SITE --store URL`: wall seconds, and the server's peak memo
 where a transactional load would show), the incremental remote build after editing one page
 (the page is put back afterwards), each bundled query through the server (fastest of
 --repeat runs, through the SPARQL protocol as a user's `kgraph query --store URL` would), and
-`kgraph export graphml` from the server. The synthetic site is the one scale.py writes (and
+`kgraph export graphml` and `kgraph export nt` from the server. The synthetic site is the one scale.py writes (and
 reuses) under --work. The load average is printed: the figures scale with it.
 """
 
@@ -106,9 +106,11 @@ def main() -> int:
                 worst = max(worst, min(runs))
                 print(f"  {name} ({len(rows):,} rows): {min(runs):.2f} s", flush=True)
             print(f"slowest query through the server {worst:.2f} s (local target {TARGETS['query']} s)", flush=True)
-            out = Path(tmp) / "graph.graphml"
-            export_s, export_gb = timed([*kgraph, "export", "graphml", "-o", str(out), "--store", url])
-            print(f"export graphml {export_s:.1f} s, peak {export_gb:.2f} GB", flush=True)
+            for fmt in ("graphml", "nt"):
+                out = Path(tmp) / f"graph.{fmt}"
+                export_s, export_gb = timed([*kgraph, "export", fmt, "-o", str(out), "--store", url])
+                print(f"export {fmt} {export_s:.1f} s, peak {export_gb:.2f} GB", flush=True)
+                out.unlink()
             print(f"load average {os.getloadavg()[0]:.1f}")
         finally:
             server.terminate()
