@@ -122,7 +122,8 @@ def _print_summary(s: dict, path: Path, quiet: bool) -> None:
         inc = s["incremental"]
         click.echo(f"  incremental: {inc['pages_extracted']} pages extracted, {inc['pages_rewritten']} rewritten")
     if s.get("mirror"):
-        click.echo(f"  build cache for this server: {s['mirror']} (lets the next build send only what changed)")
+        click.echo(f"  build cache for this server: {s['mirror']} (lets the next build send only what changed; "
+                   "`kgraph mirrors` lists them)")
     for item in skipped:
         line = f"  skipped {item['path']}: {item['reason']}"
         click.echo(f"kgraph: warning: {line.strip()}" if item["warning"] else line, err=item["warning"])
