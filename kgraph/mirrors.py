@@ -109,6 +109,9 @@ def prune(root: Path | None = None) -> list[tuple[Mirror, str, bool]]:
 
 def _remove(folder: Path) -> None:
     with build_lock(folder):  # refused while a build writes it
-        shutil.rmtree(folder)
+        try:
+            shutil.rmtree(folder)
+        except OSError as e:
+            raise StoreError(f"{folder}: cannot delete this mirror: {e.strerror or e}") from None
         for left in folder.parent.glob(f"{folder.name}.building-*"):
             shutil.rmtree(left, ignore_errors=True)
