@@ -83,6 +83,9 @@ def test_cli_query_and_stats_match_a_local_build(built):
     stats = run("stats", "--json", "--store", url)
     assert stats.exit_code == 0, stats.output
     assert stats.output == run("stats", "--json", "--store", local.path).output
+    explained = run("explain", "Anthropic", "--store", url)
+    assert explained.exit_code == 0 and "named on:" in explained.output
+    assert explained.output == run("explain", "Anthropic", "--store", local.path).output
 
 
 def test_export_graphml_from_the_server(built, tmp_path):
