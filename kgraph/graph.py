@@ -120,10 +120,9 @@ class KnowledgeGraph:
         rdflib terms, no row cap, no time limit. Checked and given the common prefixes as query()
         does; QueryError for another kind of query."""
         from kgraph.export import construct
-        from kgraph.query import _prefix_block, check_query
+        from kgraph.query import prepared_query
 
-        runnable = check_query(query)
-        return construct(self._store, _prefix_block(runnable) + runnable)
+        return construct(self._store, prepared_query(query)[0])
 
     def export(self, fmt: str, path: str | Path) -> Path:
         """Write the graph as turtle, nt, jsonld or graphml."""

@@ -35,8 +35,8 @@ from kgraph.remote import RemoteStore
 from kgraph.store import Store
 
 __all__ = [
-    "Result", "BundledQuery", "bundled_queries", "resolve_query", "check_query", "run_query", "bind_params",
-    "MAX_ROWS", "DEFAULT_TIMEOUT",
+    "Result", "BundledQuery", "bundled_queries", "resolve_query", "check_query", "prepared_query", "run_query",
+    "bind_params", "MAX_ROWS", "DEFAULT_TIMEOUT",
 ]
 
 MAX_ROWS = 100_000
@@ -319,6 +319,14 @@ def bind_params(text: str, params: dict[str, str]) -> str:
     raise QueryError("cannot bind parameters: the query has no WHERE { ... } group")
 
 
+def prepared_query(text: str) -> tuple[str, int]:
+    """(the text Oxigraph runs for a user's query, how many lines the prefixes put before it):
+    checked by check_query, with the common prefixes it does not declare itself."""
+    runnable = check_query(text)
+    full = _prefix_block(runnable) + runnable
+    return full, full.count("\n") - runnable.count("\n")
+
+
 def _prefix_block(text: str) -> str:
     declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([\w-]*):", text, re.I)}
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
@@ -335,9 +343,7 @@ def run_query(db: Store | ox.Store, text: str, params: dict[str, str] | None = N
     (QueryTimeout); that needs a kgraph Store, whose files the worker opens read-only. Without
     one it runs here, on db. More than max_rows rows or triples raise TooManyRows.
     """
-    runnable = check_query(text)
-    full = _prefix_block(runnable) + runnable
-    offset = full.count("\n") - runnable.count("\n")
+    full, offset = prepared_query(text)
     full = bind_params(full, params or {})
     max_rows = max(1, int(max_rows))
     if isinstance(db, RemoteStore):  # server mode: the SPARQL 1.1 Protocol, timeout as the HTTP timeout
